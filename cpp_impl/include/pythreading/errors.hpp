@@ -1,0 +1,50 @@
+// pythreading/errors.hpp: the Python exception types that pythreading throws.
+//
+// Each type carries the exact message CPython's threading module uses for the same
+// error, so a C++ program and a Python program report failures with the same text.
+// what() returns that message; type_name() returns the Python exception class name
+// ("RuntimeError", "ValueError", ...), used by the default excepthook.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace pythreading {
+
+/// Base of every pythreading exception. Thread-safe to copy and to read.
+class PythonError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+  /// The Python class name of this exception, e.g. "RuntimeError".
+  [[nodiscard]] virtual const char* type_name() const noexcept { return "Exception"; }
+};
+
+/// Python's RuntimeError: misuse of a thread or primitive (start twice, join self...).
+class RuntimeError : public PythonError {
+ public:
+  using PythonError::PythonError;
+  [[nodiscard]] const char* type_name() const noexcept override { return "RuntimeError"; }
+};
+
+/// Python's ValueError: an argument out of range (negative semaphore value...).
+class ValueError : public PythonError {
+ public:
+  using PythonError::PythonError;
+  [[nodiscard]] const char* type_name() const noexcept override { return "ValueError"; }
+};
+
+/// Python's threading.BrokenBarrierError (a RuntimeError subclass in CPython).
+class BrokenBarrierError : public RuntimeError {
+ public:
+  BrokenBarrierError() : RuntimeError("") {}
+  [[nodiscard]] const char* type_name() const noexcept override { return "BrokenBarrierError"; }
+};
+
+/// Python's OverflowError: a timeout larger than TIMEOUT_MAX.
+class OverflowError : public PythonError {
+ public:
+  using PythonError::PythonError;
+  [[nodiscard]] const char* type_name() const noexcept override { return "OverflowError"; }
+};
+
+}  // namespace pythreading
