@@ -1,0 +1,1 @@
+"""threadspec: the harness that loads, validates, runs, checks, diffs and reports scenarios."""

@@ -1,0 +1,340 @@
+"""The checker of specs/README.md section 7: an observation against expectations.
+
+An Observation is what one run showed: the lines of each stream (text, time read, and when
+the run had a trace: label, thread name, trace time, sequence number) and how it ended.
+check() returns a Result: violations (empty means pass) and the outcome (which item each
+line was assigned to, per stream), classified as in the document / allowed / forbidden.
+"""
+
+import re
+
+from .loader import normalize_label, parse_count
+
+STREAMS = ("stdout", "stderr")
+
+
+class Line(object):
+    __slots__ = ("stream", "index", "text", "t", "label", "thread", "seq")
+
+    def __init__(self, stream, index, text, t, label=None, thread=None, seq=None):
+        self.stream, self.index, self.text, self.t = stream, index, text, t
+        self.label, self.thread, self.seq = label, thread, seq
+
+    def where(self):
+        return "%s line %d" % (self.stream, self.index + 1)
+
+    def to_json(self):
+        out = {"text": self.text, "t": round(self.t, 4)}
+        if self.label is not None:
+            out["label"] = self.label
+        if self.thread is not None:
+            out["thread"] = self.thread
+        return out
+
+
+class Observation(object):
+    """How one run ended and what it wrote.
+
+    end is one of {"kind": "exit", "code": N}, {"kind": "signal", "signal": "SIGSEGV"},
+    {"kind": "running", "after": S} (killed on purpose at running_after) or
+    {"kind": "deadline", "after": S} (killed because it hung).
+    """
+
+    def __init__(self, lines, end, duration, traced, problems=()):
+        self.lines = lines            # {"stdout": [Line], "stderr": [Line]}
+        self.end = end
+        self.duration = duration
+        self.traced = traced          # True when the lines carry trace labels
+        self.problems = list(problems)  # harness-level problems (trace mismatch...)
+
+    def describe_end(self):
+        kind = self.end["kind"]
+        if kind == "exit":
+            return "exited with status %d" % self.end["code"]
+        if kind == "signal":
+            return "killed by %s" % self.end["signal"]
+        if kind == "running":
+            return "still running after %.2f s" % self.end["after"]
+        return "still running at the deadline (%.2f s), killed" % self.end["after"]
+
+
+class Violation(object):
+    def __init__(self, rule, message, expected=None, seen=None):
+        self.rule, self.message, self.expected, self.seen = rule, message, expected, seen
+
+    def to_json(self):
+        out = {"rule": self.rule, "message": self.message}
+        if self.expected is not None:
+            out["expected"] = self.expected
+        if self.seen is not None:
+            out["seen"] = self.seen
+        return out
+
+    def __str__(self):
+        return "[%s] %s" % (self.rule, self.message)
+
+
+class Item(object):
+    def __init__(self, stream, index, raw):
+        self.stream, self.index = stream, index
+        if isinstance(raw, str):
+            raw = {"text": raw}
+        self.raw = raw
+        self.text = raw.get("text")
+        self.regex = re.compile(raw["re"]) if "re" in raw else None
+        self.label = normalize_label(raw.get("thread"))
+        self.lo, self.hi = parse_count(raw.get("count"))
+        self.id = raw.get("id")
+        self.at = raw.get("at")
+
+    def matches(self, text):
+        return self.text == text if self.regex is None else self.regex.fullmatch(text) is not None
+
+    def describe(self):
+        what = repr(self.text) if self.regex is None else "/%s/" % self.regex.pattern
+        if self.label:
+            what += " from %s" % self.label
+        if (self.lo, self.hi) != (1, 1):
+            what += " ×%s" % (self.lo if self.lo == self.hi else "%d..%d" % (self.lo, self.hi))
+        return what
+
+    def name(self):
+        return self.id or "%s#%d" % (self.stream, self.index + 1)
+
+
+class Result(object):
+    def __init__(self, violations, outcome, in_document_order):
+        self.violations = violations
+        self.outcome = outcome              # hashable signature of the assignment, or None
+        self.in_document_order = in_document_order
+
+    @property
+    def passed(self):
+        return not self.violations
+
+    @property
+    def outcome_class(self):
+        if self.violations:
+            return "forbidden"
+        return "as in the document" if self.in_document_order else "allowed"
+
+
+def _assign(items, lines, traced):
+    """Find an assignment of lines to items (list of item indices) that respects text,
+    counts, labels and program order, or None. Depth-first search with memoisation."""
+    n = len(lines)
+    candidates = []
+    for line in lines:
+        cands = [k for k, it in enumerate(items) if it.matches(line.text)
+                 and not (traced and line.label and it.label and it.label != line.label)]
+        candidates.append(cands)
+    failed = set()
+    counts = [0] * len(items)
+    ptr = {}
+    chosen = []
+
+    def passing_ok(label, start, stop):
+        for j in range(start, stop):
+            if items[j].label == label and counts[j] < items[j].lo:
+                return False
+        return True
+
+    def dfs(i):
+        key = (i, tuple(counts), tuple(sorted(ptr.items())))
+        if key in failed:
+            return False
+        if i == n:
+            if all(counts[k] >= it.lo for k, it in enumerate(items)):
+                return True
+            failed.add(key)
+            return False
+        for k in candidates[i]:
+            it = items[k]
+            if counts[k] >= it.hi:
+                continue
+            label = it.label
+            old = ptr.get(label, -1) if label else None
+            if label:
+                if k < old or not passing_ok(label, max(old, 0), k):
+                    continue
+                ptr[label] = k
+            counts[k] += 1
+            chosen.append(k)
+            if dfs(i + 1):
+                return True
+            chosen.pop()
+            counts[k] -= 1
+            if label:
+                if old == -1:
+                    del ptr[label]
+                else:
+                    ptr[label] = old
+        failed.add(key)
+        return False
+
+    return list(chosen) if dfs(0) else None
+
+
+def _diagnose(stream, items, lines, traced):
+    """Explain why no assignment exists, most basic problem first."""
+    out = []
+    expected = [it.describe() for it in items]
+    seen = [ln.text for ln in lines]
+    for ln in lines:
+        if not any(it.matches(ln.text) for it in items):
+            out.append(Violation("unexpected", "%s: %r matches no expected line" % (ln.where(), ln.text),
+                                 expected, seen))
+    for it in items:
+        c = sum(1 for ln in lines if it.matches(ln.text))
+        if c < it.lo:
+            out.append(Violation("line" if it.lo == 1 and c == 0 else "count",
+                                 "%s: expected %s, seen %d such line%s" % (stream, it.describe(), c, "" if c == 1 else "s"),
+                                 expected, seen))
+    if out:
+        return out
+    for it in items:
+        c = sum(1 for ln in lines if it.matches(ln.text))
+        if c > it.hi and not any(o.matches(ln.text) for o in items if o is not it for ln in lines):
+            out.append(Violation("count", "%s: expected %s, seen %d such lines" % (stream, it.describe(), c),
+                                 expected, seen))
+    if traced:
+        for ln in lines:
+            labels = [it.label for it in items if it.matches(ln.text)]
+            if ln.label and labels and all(lab and lab != ln.label for lab in labels):
+                out.append(Violation("thread", "%s: %r was written by %s (%s), expected %s" %
+                                     (ln.where(), ln.text, ln.label, ln.thread, " or ".join(sorted(set(labels)))),
+                                     expected, seen))
+    if out:
+        return out
+    # Program order: a line that only a later item of a label can take, written before a
+    # line that only an earlier item of the same label can take.
+    only = {}
+    for ln in lines:
+        ks = [k for k, it in enumerate(items) if it.matches(ln.text)]
+        if len(ks) == 1:
+            only[ln.index] = ks[0]
+    for a in lines:
+        for b in lines:
+            ka, kb = only.get(a.index), only.get(b.index)
+            if ka is None or kb is None or a.index >= b.index:
+                continue
+            ia, ib = items[ka], items[kb]
+            if ia.label and ia.label == ib.label and ka > kb:
+                return [Violation("program-order",
+                                  "%s: %s must come before %s (both from %s), but %s was written first (%s, %s)" %
+                                  (stream, ib.describe(), ia.describe(), ia.label, repr(a.text), a.where(), b.where()),
+                                  expected, seen)]
+    return [Violation("program-order", "%s: no assignment of the lines to the expected items keeps each "
+                      "thread's lines in the listed order and within their counts" % stream, expected, seen)]
+
+
+def _before(a, b, traced):
+    """True when line a was written before line b."""
+    if traced and a.seq is not None and b.seq is not None:
+        return a.seq < b.seq
+    if a.stream == b.stream:
+        return a.index < b.index
+    return a.t < b.t
+
+
+def check(expect, obs, time_scale=1.0):
+    """Check an Observation against effective expectations. Returns a Result."""
+    violations = []
+    # 1. exit
+    want = expect.get("exit", 0)
+    end = obs.end
+    if isinstance(want, dict) and "running_after" in want:
+        if end["kind"] != "running":
+            violations.append(Violation("exit", "expected the program to be still running after %.2f s (scaled), "
+                                        "but it %s" % (want["running_after"] * time_scale, obs.describe_end()),
+                                        "running after %g s" % want["running_after"], obs.describe_end()))
+    else:
+        code = want["code"] if isinstance(want, dict) else want
+        if end["kind"] == "deadline":
+            violations.append(Violation("deadline", "the program %s; expected exit status %d" % (obs.describe_end(), code),
+                                        "exit %d" % code, obs.describe_end()))
+        elif end["kind"] == "signal":
+            violations.append(Violation("crash", "the program was %s; expected exit status %d" % (obs.describe_end(), code),
+                                        "exit %d" % code, obs.describe_end()))
+        elif end["kind"] != "exit" or end["code"] != code:
+            violations.append(Violation("exit", "expected exit status %d, but the program %s" % (code, obs.describe_end()),
+                                        "exit %d" % code, obs.describe_end()))
+    for problem in obs.problems:
+        violations.append(Violation("trace", problem))
+
+    # 2. matching per stream
+    assigned = {}
+    by_id = {}
+    signature = []
+    in_order = True
+    for stream in STREAMS:
+        items = [Item(stream, i, raw) for i, raw in enumerate(expect.get(stream, []))]
+        lines = obs.lines.get(stream, [])
+        choice = _assign(items, lines, obs.traced)
+        if choice is None:
+            violations.extend(_diagnose(stream, items, lines, obs.traced))
+            continue
+        signature.append((stream, tuple(items[k].name() for k in choice)))
+        if any(b < a for a, b in zip(choice, choice[1:])):
+            in_order = False
+        for it in items:
+            if it.id:
+                by_id[it.id] = (it, [lines[i] for i, k in enumerate(choice) if k == it.index])
+        assigned[stream] = choice
+
+    # 3. order and timing, on the chosen assignment
+    for rule in expect.get("order", []):
+        if rule["first"] not in by_id or rule["then"] not in by_id:
+            continue   # its stream failed to match; already reported
+        (fa, first), (ta, then) = by_id[rule["first"]], by_id[rule["then"]]
+        for b in then:
+            late = [a for a in first if not _before(a, b, obs.traced)]
+            if late:
+                violations.append(Violation("order", "%s (%s) must be written before %s (%s), but %r (%s) came after %r (%s)" %
+                                            (rule["first"], fa.describe(), rule["then"], ta.describe(),
+                                             late[0].text, late[0].where(), b.text, b.where())))
+                break
+    for stream in STREAMS:
+        for raw in expect.get(stream, []):
+            if not isinstance(raw, dict) or "at" not in raw or raw.get("id") not in by_id:
+                continue
+            at = raw["at"]
+            if at["after"] not in by_id:
+                continue
+            me, mine = by_id[raw["id"]]
+            _, refs = by_id[at["after"]]
+            if not mine or not refs:
+                continue
+            tol = at.get("tolerance", max(0.25 * at["seconds"], 0.2)) * time_scale
+            want_gap = at["seconds"] * time_scale
+            for line in mine:
+                gap = line.t - refs[0].t
+                if abs(gap - want_gap) > tol:
+                    violations.append(Violation("timing", "%s: %r came %.3f s after %r; expected %.3f s ± %.3f s (scaled)" %
+                                                (line.where(), line.text, gap, refs[0].text, want_gap, tol),
+                                                "%.3f s" % want_gap, "%.3f s" % gap))
+
+    # 4. absent
+    for m in expect.get("absent", []):
+        if isinstance(m, str):
+            m = {"text": m}
+        rx = re.compile(m["re"]) if "re" in m else None
+        for stream in STREAMS:
+            for line in obs.lines.get(stream, []):
+                if (rx.fullmatch(line.text) if rx else line.text == m["text"]):
+                    violations.append(Violation("absent", "%s: %r must not appear" % (line.where(), line.text),
+                                                "absent", line.text))
+
+    outcome = tuple(signature) if len(signature) == len(STREAMS) else None
+    return Result(violations, outcome, in_order)
+
+
+def format_outcome(outcome):
+    """A readable one-line form of an outcome signature."""
+    if outcome is None:
+        return "(no consistent assignment)"
+    parts = []
+    for stream, names in outcome:
+        if names:
+            parts.append("%s: %s" % (stream, " ".join(names)))
+    return "; ".join(parts) or "(no output)"

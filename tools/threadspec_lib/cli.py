@@ -1,0 +1,236 @@
+"""The command line of tools/threadspec."""
+
+import argparse
+import fnmatch
+import json
+import os
+import signal
+import sys
+import time
+
+from . import engine, impls, loader, report
+
+ROOT = impls.ROOT
+DEFAULT_SPECS = os.path.join(ROOT, "specs")
+DEFAULT_EXPECTATIONS = {
+    "cpython": os.path.join(ROOT, "reference", "expectations", "cpython.yaml"),
+    "literal": os.path.join(ROOT, "reference", "expectations", "literal.yaml"),
+    "cpp": os.path.join(ROOT, "cpp_impl", "expectations.yaml"),
+}
+
+
+class UsageError(Exception):
+    pass
+
+
+def _err(msg):
+    sys.stderr.write("threadspec: error: %s\n" % msg)
+
+
+def _select(scenarios, ids, tags):
+    out = []
+    for sc in scenarios:
+        if ids and not any(fnmatch.fnmatchcase(sc.id, pat) for pat in ids):
+            continue
+        if tags and not set(tags) & set(sc.tags):
+            continue
+        out.append(sc)
+    return out
+
+
+def _load(args):
+    try:
+        scenarios, errors = loader.load_all(args.specs or [DEFAULT_SPECS])
+    except loader.ScenarioError as exc:
+        raise UsageError(str(exc))
+    return _select(scenarios, args.id, args.tag), errors, scenarios
+
+
+def cmd_validate(args):
+    paths = args.files or [DEFAULT_SPECS]
+    try:
+        scenarios, errors = loader.load_all(paths)
+    except loader.ScenarioError as exc:
+        raise UsageError(str(exc))
+    for e in errors:
+        print("INVALID %s" % e)
+    ids = {sc.id for sc in scenarios}
+    for kind, path in sorted(DEFAULT_EXPECTATIONS.items()):
+        if os.path.exists(path) and not args.files:
+            try:
+                engine.Expectations.load(path, ids)
+            except loader.ScenarioError as exc:
+                errors.append(exc)
+                print("INVALID %s" % exc)
+    print("%d valid, %d invalid" % (len(scenarios), len(errors)))
+    return 1 if errors else 0
+
+
+def cmd_list(args):
+    selected, errors, _ = _load(args)
+    for sc in selected:
+        print("%-45s %-28s %s" % (sc.id, ",".join(sc.tags), sc.data["title"]))
+    for e in errors:
+        print("INVALID %s" % e, file=sys.stderr)
+    return 1 if errors else 0
+
+
+def cmd_compile(args):
+    try:
+        sc = loader.load(args.file)
+    except loader.ScenarioError as exc:
+        _err(str(exc))
+        return 2
+    doc = {"protocol": 1, "time_scale": args.time_scale, "trace": args.trace, "scenario": sc.canonical()}
+    print(json.dumps(doc, indent=1))
+    return 0
+
+
+def _implementations(args):
+    kind = "literal" if args.literal else args.impl
+    if args.all_pythons:
+        if kind == "cpp":
+            raise UsageError("--all-pythons runs Python interpreters; it does not combine with --impl cpp")
+        pythons = impls.all_pythons()
+        if not pythons:
+            raise UsageError("no Python interpreter found")
+        return [impls.make(kind, python=p) for p in pythons]
+    if args.literal and args.impl != "cpython":
+        raise UsageError("--literal runs the python blocks on a Python interpreter; it needs --impl cpython")
+    return [impls.make(kind, python=args.python, executor=args.executor)]
+
+
+def _run_one_impl(args, impl, selected, errors, all_ids):
+    impl.describe()
+    exp_path = args.expectations or DEFAULT_EXPECTATIONS.get(impl.kind)
+    expectations = None
+    if exp_path and (args.expectations or os.path.exists(exp_path)):
+        expectations = engine.Expectations.load(exp_path, all_ids)
+    print("threadspec: %s %s (emulates Python %s) — %d scenarios, time scale %g, repeat %d, -j %d" %
+          (impl.name, impl.version, impl.emulates, len(selected), args.time_scale, args.repeat, args.jobs))
+    if impl.kind == "literal":
+        print("threadspec: literal mode: running each scenario's python block with %s" % impl.python)
+    sys.stdout.flush()
+    started = report.now_iso()
+    t0 = time.monotonic()
+
+    def progress(r):
+        print("\n".join(report.scenario_lines(r, verbose=args.verbose)))
+        sys.stdout.flush()
+
+    results = engine.run_all(selected, impl, expectations, args.time_scale, args.repeat, args.jobs, progress)
+    duration = time.monotonic() - t0
+    for e in errors:
+        print("ERROR %s" % e)
+    options = {"time_scale": args.time_scale, "repeat": args.repeat, "jobs": args.jobs,
+               "ids": args.id or [], "tags": args.tag or [],
+               "expectations": os.path.relpath(expectations.path) if expectations else None}
+    doc = report.results_json(results, impl, options, started, duration, errors)
+    return results, doc, duration
+
+
+def cmd_run(args):
+    if args.repeat < 1 or args.jobs < 1 or args.time_scale <= 0:
+        raise UsageError("--repeat and -j must be at least 1 and --time-scale positive")
+    selected, errors, everything = _load(args)
+    if not selected and not errors:
+        raise UsageError("no scenario matches the filters")
+    all_ids = {sc.id for sc in everything}
+    implementations = _implementations(args)
+    if len(implementations) > 1 and (args.json or args.junit):
+        raise UsageError("with --all-pythons, use --json-dir DIR (one results file per interpreter)")
+    status = 0
+    lines = []
+    for impl in implementations:
+        try:
+            results, doc, duration = _run_one_impl(args, impl, selected, errors, all_ids)
+        except impls.ImplementationError as exc:
+            _err(str(exc))
+            lines.append("%s: unusable: %s" % (impl.python or impl.argv[0], exc))
+            status = 1
+            continue
+        except loader.ScenarioError as exc:
+            raise UsageError(str(exc))
+        summary = report.summary_line(results, errors)
+        print("%s %s: %s in %.1f s" % (impl.name, impl.version, summary, duration))
+        lines.append("%s %s: %s" % (impl.name, impl.version, summary))
+        if args.json:
+            report.write_atomic(args.json, json.dumps(doc, indent=1, ensure_ascii=False) + "\n")
+        if args.json_dir:
+            report.write_atomic(os.path.join(args.json_dir, impl.key + ".json"),
+                                json.dumps(doc, indent=1, ensure_ascii=False) + "\n")
+        if args.junit:
+            report.write_atomic(args.junit, report.junit_xml(results, impl, duration, errors))
+        if any(r.verdict in ("fail", "error") for r in results) or errors:
+            status = 1
+    if len(implementations) > 1:
+        print("\nall interpreters:")
+        for line in lines:
+            print("  " + line)
+    return status
+
+
+def build_parser():
+    p = argparse.ArgumentParser(prog="threadspec", description="Executable specifications of Python's threading: "
+                                "validate scenarios, run them on CPython or the C++ implementation, check and report.")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    v = sub.add_parser("validate", help="validate scenario files (default: all of specs/) and expectations files")
+    v.add_argument("files", nargs="*", help="scenario files or directories")
+    v.set_defaults(func=cmd_validate)
+
+    def filters(sp):
+        sp.add_argument("--specs", action="append", metavar="DIR", help="scenario directory or file (repeatable; default specs/)")
+        sp.add_argument("--id", action="append", metavar="PATTERN", help="only scenarios whose id matches this glob (repeatable)")
+        sp.add_argument("--tag", action="append", metavar="TAG", help="only scenarios with this tag (repeatable)")
+
+    ls = sub.add_parser("list", help="list scenarios")
+    filters(ls)
+    ls.set_defaults(func=cmd_list)
+
+    c = sub.add_parser("compile", help="print the canonical JSON an executor reads for one scenario (spec 8.2)")
+    c.add_argument("file")
+    c.add_argument("--time-scale", type=float, default=1.0)
+    c.add_argument("--trace", default="/dev/null")
+    c.set_defaults(func=cmd_compile)
+
+    r = sub.add_parser("run", help="run scenarios on an implementation and check them")
+    filters(r)
+    r.add_argument("--impl", choices=("cpython", "cpp"), default="cpython", help="implementation (default cpython)")
+    r.add_argument("--python", metavar="PATH", help="interpreter for --impl cpython (default: python3 on PATH)")
+    r.add_argument("--all-pythons", action="store_true", help="run on every interpreter found (pyenv, python3)")
+    r.add_argument("--executor", metavar="PATH", help="C++ executor binary for --impl cpp")
+    r.add_argument("--literal", action="store_true", help="run each scenario's python block as is (spec 10)")
+    r.add_argument("--expectations", metavar="FILE", help="expectations file (default: the implementation's own)")
+    r.add_argument("--repeat", type=int, default=1, metavar="N", help="run each scenario N times; histogram of orderings")
+    r.add_argument("-j", "--jobs", type=int, default=1, metavar="N", help="scenarios run in parallel")
+    r.add_argument("--time-scale", type=float, default=1.0, metavar="F", help="multiply every sleep, timeout and timing by F")
+    r.add_argument("--json", metavar="FILE", help="write the results JSON")
+    r.add_argument("--json-dir", metavar="DIR", help="write one results JSON per implementation into DIR")
+    r.add_argument("--junit", metavar="FILE", help="write JUnit XML")
+    r.add_argument("-v", "--verbose", action="store_true", help="show output and histograms for every scenario")
+    r.set_defaults(func=cmd_run)
+    return p
+
+
+def _on_sigterm(signum, frame):
+    raise KeyboardInterrupt()
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        return args.func(args)
+    except UsageError as exc:
+        _err(str(exc))
+        return 2
+    except impls.ImplementationError as exc:
+        _err(str(exc))
+        return 2
+    except KeyboardInterrupt:
+        from . import runner
+        runner.kill_all()
+        sys.stderr.write("threadspec: interrupted; every process it started was killed; no results file written\n")
+        return 130

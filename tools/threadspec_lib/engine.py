@@ -1,0 +1,229 @@
+"""Running scenarios on an implementation and judging them: expectations files
+(specs/README.md section 9), repeated runs, verdicts and the outcome histogram."""
+
+import collections
+import json
+import os
+import re
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import yaml
+
+from . import checker, runner, versions
+from .impls import LITERAL_BOOTSTRAP
+from .loader import ScenarioError, _Document
+
+DEFAULT_TIMEOUT = 20.0
+STARTUP_ALLOWANCE = 5.0   # seconds added to every deadline for interpreter start-up
+
+
+class Expectations(object):
+    """An implementation's declared differences: entries by scenario id."""
+
+    def __init__(self, path=None, entries=()):
+        self.path, self.entries = path, list(entries)
+
+    @classmethod
+    def load(cls, path, known_ids):
+        if not os.path.exists(path):
+            raise ScenarioError(path, None, None, "expectations file not found")
+        with open(path, "rb") as f:
+            doc = _Document(path, f.read().decode("utf-8"))
+        data = doc.data
+        if not isinstance(data, dict) or not isinstance(data.get("entries", []), list):
+            raise ScenarioError(path, 1, None, "an expectations file is a mapping with 'implementation' and 'entries'")
+        for key in data:
+            if key not in ("implementation", "entries"):
+                raise doc.error((key,), "unknown key %r (known: implementation, entries)" % key)
+        entries = []
+        for i, e in enumerate(data.get("entries") or []):
+            here = ("entries", i)
+            if not isinstance(e, dict):
+                raise doc.error(here, "an entry is a mapping with id, status and reason")
+            for key in e:
+                if key not in ("id", "when", "status", "reason"):
+                    raise doc.error(here + (key,), "unknown key %r (known: id, when, status, reason)" % key)
+            for key in ("id", "status", "reason"):
+                if not isinstance(e.get(key), str) or not e.get(key):
+                    raise doc.error(here + (key,), "%s is required (a non-empty string)" % key)
+            if e["status"] not in ("fail", "skip"):
+                raise doc.error(here + ("status",), "status must be 'fail' or 'skip', not %r" % e["status"])
+            if e["id"] not in known_ids:
+                raise doc.error(here + ("id",), "no scenario has id %r" % e["id"])
+            when = e.get("when", {})
+            if not isinstance(when, dict) or set(when) - {"python"}:
+                raise doc.error(here + ("when",), "when must be {python: SPEC}")
+            if "python" in when:
+                try:
+                    versions.matches(when["python"], "3.0")
+                except ValueError as exc:
+                    raise doc.error(here + ("when", "python"), str(exc))
+            e = dict(e, line=doc.line(here))
+            entries.append(e)
+        return cls(path, entries)
+
+    def lookup(self, scenario_id, version):
+        for e in self.entries:
+            if e["id"] == scenario_id and ("python" not in e.get("when", {}) or
+                                           versions.matches(e["when"]["python"], version)):
+                return e
+        return None
+
+
+class ScenarioResult(object):
+    def __init__(self, scenario, verdict, reason=None):
+        self.scenario = scenario
+        self.id = scenario.id if scenario is not None else None
+        self.verdict, self.reason = verdict, reason
+        self.runs = 0
+        self.failed_runs = 0
+        self.violations = []         # of the first failing run
+        self.first_failure = None    # its output
+        self.outcomes = collections.Counter()
+        self.outcome_class = {}
+        self.variant_reasons = []
+        self.duration = 0.0
+        self.error = None            # ScenarioError.to_json() for invalid files
+
+    def to_json(self):
+        out = {"id": self.id, "verdict": self.verdict, "runs": self.runs, "failed_runs": self.failed_runs,
+               "duration": round(self.duration, 3)}
+        if self.scenario is not None:
+            out["file"] = os.path.relpath(self.scenario.path)
+            out["title"] = self.scenario.data["title"]
+            out["tags"] = self.scenario.tags
+        if self.reason:
+            out["reason"] = self.reason
+        if self.variant_reasons:
+            out["variants"] = self.variant_reasons
+        if self.error:
+            out["error"] = self.error
+        out["violations"] = [v.to_json() for v in self.violations]
+        out["outcomes"] = [{"outcome": checker.format_outcome(o), "count": n, "class": self.outcome_class[o]}
+                           for o, n in self.outcomes.most_common()]
+        if self.first_failure:
+            out["first_failure"] = self.first_failure
+        return out
+
+
+def _one_run(scenario, impl, expect, time_scale, workdir, index):
+    timeout = scenario.data.get("timeout", DEFAULT_TIMEOUT)
+    deadline = timeout * time_scale + STARTUP_ALLOWANCE
+    want_exit = expect.get("exit", 0)
+    running_after = want_exit["running_after"] * time_scale if isinstance(want_exit, dict) and \
+        "running_after" in want_exit else None
+    env = dict(os.environ)
+    env.pop("PYTHONSTARTUP", None)
+    if impl.kind == "literal":
+        program = os.path.join(workdir, "%s.%d.py" % (re.sub(r"[^A-Za-z0-9_.-]", "_", scenario.id), index))
+        with open(program, "w") as f:
+            f.write(scenario.data["python"])
+        argv = [impl.python, "-u", "-c", LITERAL_BOOTSTRAP, program, repr(time_scale)]
+        stdin, trace = b"", None
+    else:
+        trace = os.path.join(workdir, "%s.%d.trace.jsonl" % (re.sub(r"[^A-Za-z0-9_.-]", "_", scenario.id), index))
+        argv = impl.argv
+        stdin = json.dumps({"protocol": 1, "time_scale": time_scale, "trace": trace,
+                            "scenario": scenario.canonical()}).encode("utf-8")
+    raw = runner.run_process(argv, stdin, deadline, running_after, env=env, trace_path=trace)
+    return raw
+
+
+def _executor_error(raw):
+    if raw.end == {"kind": "exit", "code": runner.EXECUTOR_ERROR_STATUS}:
+        msgs = [t for t, _ in raw.err if t.startswith("threadspec-executor: error:")]
+        if msgs:
+            return msgs[0]
+    return None
+
+
+def run_scenario(scenario, impl, expectations, time_scale=1.0, repeat=1, workdir=None, stop=None):
+    """Run one scenario `repeat` times on impl and return its ScenarioResult."""
+    t0 = time.monotonic()
+    version = impl.emulates or impl.version
+    if impl.kind == "literal":
+        if "python" not in scenario.data:
+            return ScenarioResult(scenario, "skip", "the scenario has no python block")
+        if versions.parse_version(impl.version) < (3, 6):
+            return ScenarioResult(scenario, "skip", "literal mode runs Python 3.6+ code; this is %s" % impl.version)
+    reason = scenario.skip_reason(version)
+    if reason:
+        return ScenarioResult(scenario, "skip", reason)
+    declared = expectations.lookup(scenario.id, version) if expectations else None
+    if declared and declared["status"] == "skip":
+        return ScenarioResult(scenario, "skip", "declared in %s: %s" % (os.path.relpath(expectations.path), declared["reason"]))
+    expect, variant_reasons = scenario.effective_expect(version)
+    result = ScenarioResult(scenario, "pass")
+    result.variant_reasons = variant_reasons
+    for i in range(repeat):
+        if stop is not None and stop.is_set():
+            break
+        raw = _one_run(scenario, impl, expect, time_scale, workdir, i)
+        result.runs += 1
+        err = _executor_error(raw)
+        if err:
+            result.verdict = "error"
+            result.reason = err
+            result.first_failure = _output(raw)
+            break
+        obs = runner.observation(raw, impl.traced)
+        res = checker.check(expect, obs, time_scale)
+        result.outcomes[res.outcome] += 1
+        result.outcome_class[res.outcome] = res.outcome_class
+        if not res.passed:
+            result.failed_runs += 1
+            if not result.violations:
+                result.violations = res.violations
+                result.first_failure = _output(raw)
+    result.duration = time.monotonic() - t0
+    if result.verdict == "error":
+        return result
+    if result.failed_runs:
+        result.verdict = "fail"
+        if result.failed_runs < result.runs:
+            result.reason = "%d of %d runs failed" % (result.failed_runs, result.runs)
+    if declared:   # status fail: the difference must still happen, in every run
+        if result.verdict == "fail" and result.failed_runs == result.runs:
+            result.verdict = "expected-fail"
+            result.reason = declared["reason"]
+        elif result.verdict == "pass" or result.failed_runs < result.runs:
+            result.verdict = "fail"
+            result.violations = [checker.Violation(
+                "unexpected-pass", "%s declares this scenario fails (%s), but %d of %d runs passed: "
+                "remove or narrow the entry (line %s)" % (os.path.relpath(expectations.path), declared["reason"],
+                                                          result.runs - result.failed_runs, result.runs, declared["line"]))]
+    return result
+
+
+def _output(raw):
+    return {"stdout": [t for t, _ in raw.out], "stderr": [t for t, _ in raw.err], "end": raw.end,
+            "duration": round(raw.duration, 3)}
+
+
+def run_all(scenarios, impl, expectations, time_scale=1.0, repeat=1, jobs=1, progress=None):
+    """Run every scenario (in parallel over `jobs` worker threads, each run its own process).
+    Results come back in the scenarios' order. On KeyboardInterrupt every live process
+    group is killed before the exception propagates."""
+    stop = threading.Event()
+    with runner.Workdir() as workdir:
+        pool = ThreadPoolExecutor(max_workers=max(1, jobs))
+        futures = []
+        try:
+            futures += [pool.submit(run_scenario, sc, impl, expectations, time_scale, repeat, workdir, stop)
+                       for sc in scenarios]
+            results = []
+            for fut in futures:   # a blocking wait that Ctrl-C interrupts (POSIX, Python 3.2+)
+                results.append(fut.result())
+                if progress:
+                    progress(results[-1])
+            return results
+        except BaseException:
+            stop.set()
+            for fut in futures:
+                fut.cancel()
+            runner.kill_all()
+            raise
+        finally:
+            pool.shutdown(wait=True)
