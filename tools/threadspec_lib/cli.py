@@ -69,7 +69,10 @@ def cmd_validate(args):
 def cmd_list(args):
     selected, errors, _ = _load(args)
     for sc in selected:
-        print("%-45s %-28s %s" % (sc.id, ",".join(sc.tags), sc.data["title"]))
+        if args.ids:
+            print(sc.id)
+        else:
+            print("%-45s %-28s %s" % (sc.id, ",".join(sc.tags), sc.data["title"]))
     for e in errors:
         print("INVALID %s" % e, file=sys.stderr)
     return 1 if errors else 0
@@ -170,6 +173,97 @@ def cmd_run(args):
     return status
 
 
+def cmd_diff(args):
+    from . import diff
+    try:
+        a, b = diff.load_results(args.a), diff.load_results(args.b)
+    except diff.DiffError as exc:
+        raise UsageError(str(exc))
+    diffs = diff.compare(a, b)
+    print(diff.render(a, b, diffs, show_info=not args.quiet))
+    if args.json:
+        report.write_atomic(args.json, json.dumps({"A": diff.label(a), "B": diff.label(b), "differences": diffs},
+                                                  indent=1, ensure_ascii=False) + "\n")
+    return 1 if any(not d["declared"] for d in diffs) else 0
+
+
+def _build_cpp(build_dir, jobs):
+    """Configure and build the C++ executor; returns its path. Raises UsageError on failure."""
+    import subprocess
+    cmds = [["cmake", "-S", ROOT, "-B", build_dir, "-DCMAKE_BUILD_TYPE=RelWithDebInfo"],
+            ["cmake", "--build", build_dir, "-j", str(jobs), "--target", "threadspec_cpp_executor"]]
+    for cmd in cmds:
+        print("threadspec: $ " + " ".join(cmd))
+        sys.stdout.flush()
+        if subprocess.call(cmd) != 0:
+            raise UsageError("building the C++ executor failed: %s" % " ".join(cmd))
+    return os.path.join(build_dir, "cpp_impl", "threadspec_cpp_executor")
+
+
+def cmd_suite(args):
+    """The main job: build, run every scenario on CPython and on the C++ implementation,
+    write both results and compare them."""
+    from . import diff
+    out = args.out
+    common = ["--time-scale", repr(args.time_scale), "-j", str(args.jobs), "--repeat", str(args.repeat)]
+    executor = _build_cpp(args.build_dir, args.jobs) if not args.no_build else \
+        os.path.join(args.build_dir, "cpp_impl", "threadspec_cpp_executor")
+    status = 0
+    runs = [("cpython", ["--impl", "cpython"] + (["--python", args.python] if args.python else [])),
+            ("cpp", ["--impl", "cpp", "--executor", executor])]
+    for name, extra in runs:
+        print("\n=== %s ===" % name)
+        sys.stdout.flush()
+        rc = main(["run"] + extra + common + ["--json", os.path.join(out, name + ".json"),
+                                             "--junit", os.path.join(out, name + ".junit.xml")])
+        status = status or rc
+    print("\n=== diff: cpython vs cpp ===")
+    try:
+        a, b = diff.load_results(os.path.join(out, "cpython.json")), diff.load_results(os.path.join(out, "cpp.json"))
+    except diff.DiffError as exc:
+        raise UsageError(str(exc))
+    diffs = diff.compare(a, b)
+    print(diff.render(a, b, diffs, show_info=False))
+    if any(not d["declared"] for d in diffs):
+        status = status or 1
+    print("\nthreadspec suite: results in %s/ (cpython.json, cpp.json, *.junit.xml): %s" %
+          (os.path.relpath(out), "OK" if status == 0 else "FAILED"))
+    return status
+
+
+def cmd_matrix(args):
+    """Run (or read) results for every implementation and write matrix.md and matrix.html."""
+    from . import diff, matrix
+    paths = list(args.results or [])
+    status = 0
+    if not paths:
+        results_dir = os.path.join(args.out, "results")
+        common = ["--time-scale", repr(args.time_scale), "-j", str(args.jobs), "--repeat", str(args.repeat)]
+        for sel in ("id", "tag"):
+            for value in getattr(args, sel) or []:
+                common += ["--" + sel, value]
+        for spec in args.specs or []:
+            common += ["--specs", spec]
+        status = main(["run", "--all-pythons", "--json-dir", results_dir] + common)
+        executor = args.executor or impls.DEFAULT_CPP_EXECUTOR
+        if os.path.exists(executor):
+            rc = main(["run", "--impl", "cpp", "--executor", executor, "--json",
+                       os.path.join(results_dir, "cpp.json")] + common)
+            status = status or rc
+        else:
+            print("threadspec: no C++ executor at %s; the matrix has no cpp column (build it, or pass --executor)"
+                  % executor)
+        paths = sorted(os.path.join(results_dir, f) for f in os.listdir(results_dir) if f.endswith(".json"))
+    try:
+        docs = [diff.load_results(p) for p in paths]
+    except diff.DiffError as exc:
+        raise UsageError(str(exc))
+    report.write_atomic(os.path.join(args.out, "matrix.md"), matrix.markdown(docs))
+    report.write_atomic(os.path.join(args.out, "matrix.html"), matrix.html_page(docs))
+    print("threadspec: wrote %s and %s" % (os.path.join(args.out, "matrix.md"), os.path.join(args.out, "matrix.html")))
+    return status
+
+
 def build_parser():
     p = argparse.ArgumentParser(prog="threadspec", description="Executable specifications of Python's threading: "
                                 "validate scenarios, run them on CPython or the C++ implementation, check and report.")
@@ -187,6 +281,7 @@ def build_parser():
 
     ls = sub.add_parser("list", help="list scenarios")
     filters(ls)
+    ls.add_argument("--ids", action="store_true", help="print only the ids, one per line")
     ls.set_defaults(func=cmd_list)
 
     c = sub.add_parser("compile", help="print the canonical JSON an executor reads for one scenario (spec 8.2)")
@@ -211,6 +306,33 @@ def build_parser():
     r.add_argument("--junit", metavar="FILE", help="write JUnit XML")
     r.add_argument("-v", "--verbose", action="store_true", help="show output and histograms for every scenario")
     r.set_defaults(func=cmd_run)
+
+    s = sub.add_parser("suite", help="build the C++ executor, run every scenario on CPython and C++, compare")
+    s.add_argument("--python", metavar="PATH", help="interpreter for the CPython side (default python3)")
+    s.add_argument("--build-dir", default=os.path.join(ROOT, "build"), metavar="DIR")
+    s.add_argument("--no-build", action="store_true", help="use the executor already built in --build-dir")
+    s.add_argument("--out", default=os.path.join(ROOT, "results"), metavar="DIR", help="results directory")
+    s.add_argument("--time-scale", type=float, default=0.1, metavar="F")
+    s.add_argument("-j", "--jobs", type=int, default=2, metavar="N")
+    s.add_argument("--repeat", type=int, default=1, metavar="N")
+    s.set_defaults(func=cmd_suite)
+
+    m = sub.add_parser("matrix", help="results of every implementation as a Markdown table and an HTML page")
+    filters(m)
+    m.add_argument("results", nargs="*", metavar="RESULTS.json", help="read these results instead of running")
+    m.add_argument("--out", default=os.path.join(ROOT, "results", "matrix"), metavar="DIR")
+    m.add_argument("--executor", metavar="PATH", help="C++ executor (default build/cpp_impl/threadspec_cpp_executor)")
+    m.add_argument("--time-scale", type=float, default=0.1, metavar="F")
+    m.add_argument("-j", "--jobs", type=int, default=2, metavar="N")
+    m.add_argument("--repeat", type=int, default=1, metavar="N")
+    m.set_defaults(func=cmd_matrix)
+
+    d = sub.add_parser("diff", help="compare two results files; non-zero when they differ beyond declared differences")
+    d.add_argument("a", metavar="A.json")
+    d.add_argument("b", metavar="B.json")
+    d.add_argument("--json", metavar="FILE", help="write the differences as JSON")
+    d.add_argument("-q", "--quiet", action="store_true", help="show only undeclared differences")
+    d.set_defaults(func=cmd_diff)
     return p
 
 

@@ -81,6 +81,7 @@ class ScenarioResult(object):
         self.failed_runs = 0
         self.violations = []         # of the first failing run
         self.first_failure = None    # its output
+        self.sample = None           # the output of the first run, for diffs
         self.outcomes = collections.Counter()
         self.outcome_class = {}
         self.variant_reasons = []
@@ -105,6 +106,8 @@ class ScenarioResult(object):
                            for o, n in self.outcomes.most_common()]
         if self.first_failure:
             out["first_failure"] = self.first_failure
+        if self.sample:
+            out["sample"] = self.sample
         return out
 
 
@@ -168,6 +171,8 @@ def run_scenario(scenario, impl, expectations, time_scale=1.0, repeat=1, workdir
             result.reason = err
             result.first_failure = _output(raw)
             break
+        if result.sample is None:
+            result.sample = _output(raw)
         obs = runner.observation(raw, impl.traced)
         res = checker.check(expect, obs, time_scale)
         result.outcomes[res.outcome] += 1

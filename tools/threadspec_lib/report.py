@@ -1,4 +1,4 @@
-"""Reports of a run: the terminal summary, the results JSON (tools/results.schema.json)
+"""Reports of a run: the terminal summary, the results JSON (tools/results.md)
 and JUnit XML. Files are written whole or not at all (temporary file, then rename)."""
 
 import collections
@@ -47,8 +47,7 @@ def counts(results):
 
 
 def results_json(results, impl, options, started, duration, load_errors=()):
-    """The results document (schema in tools/results.schema.json)."""
-    errors = [r for r in results if r.verdict == "error"]
+    """The results document (tools/results.md)."""
     doc = {
         "schema": RESULTS_SCHEMA,
         "implementation": {"kind": impl.kind, "name": impl.name, "version": impl.version, "emulates": impl.emulates,
@@ -63,7 +62,6 @@ def results_json(results, impl, options, started, duration, load_errors=()):
     }
     doc["load_errors"] = [e.to_json() for e in load_errors]
     doc["summary"]["error"] += len(load_errors)
-    del errors
     return doc
 
 

@@ -1,0 +1,53 @@
+# Python interpreters for the test suite.
+#
+# THREADSPEC_TOOLS_PYTHON: a Python 3 with PyYAML and jsonschema, for the harness tests.
+# THREADSPEC_PYTHONS: every interpreter found (pyenv versions, python3, /usr/bin/python3),
+# one per version, for the reference executor tests; a machine with only python3 gets one.
+
+function(_threadspec_has_modules py modules out)
+  execute_process(COMMAND "${py}" -c "import ${modules}" RESULT_VARIABLE rc OUTPUT_QUIET ERROR_QUIET)
+  if(rc EQUAL 0)
+    set(${out} TRUE PARENT_SCOPE)
+  else()
+    set(${out} FALSE PARENT_SCOPE)
+  endif()
+endfunction()
+
+find_program(_threadspec_path_python3 python3)
+set(_candidates "${_threadspec_path_python3}" /usr/bin/python3)
+set(THREADSPEC_TOOLS_PYTHON "")
+foreach(py IN LISTS _candidates)
+  if(py AND EXISTS "${py}" AND NOT THREADSPEC_TOOLS_PYTHON)
+    _threadspec_has_modules("${py}" "yaml, jsonschema" ok)
+    if(ok)
+      set(THREADSPEC_TOOLS_PYTHON "${py}")
+    endif()
+  endif()
+endforeach()
+if(NOT THREADSPEC_TOOLS_PYTHON)
+  message(FATAL_ERROR "No Python 3 with PyYAML and jsonschema found: apt-get install python3-yaml python3-jsonschema")
+endif()
+
+set(_pyenv_roots "$ENV{PYENV_ROOT}" "$ENV{HOME}/.pyenv")
+set(_all)
+foreach(root IN LISTS _pyenv_roots)
+  if(root)
+    file(GLOB _found "${root}/versions/*/bin/python")
+    list(APPEND _all ${_found})
+  endif()
+endforeach()
+list(APPEND _all "${_threadspec_path_python3}" /usr/bin/python3)
+set(THREADSPEC_PYTHONS)
+set(THREADSPEC_PYTHON_VERSIONS)
+foreach(py IN LISTS _all)
+  if(py AND EXISTS "${py}")
+    execute_process(COMMAND "${py}" -c "import platform; print(platform.python_version())"
+                    OUTPUT_VARIABLE ver OUTPUT_STRIP_TRAILING_WHITESPACE RESULT_VARIABLE rc ERROR_QUIET)
+    if(rc EQUAL 0 AND ver AND NOT ver IN_LIST THREADSPEC_PYTHON_VERSIONS)
+      list(APPEND THREADSPEC_PYTHON_VERSIONS "${ver}")
+      list(APPEND THREADSPEC_PYTHONS "${py}")
+    endif()
+  endif()
+endforeach()
+list(LENGTH THREADSPEC_PYTHONS _n)
+message(STATUS "threadspec: harness Python ${THREADSPEC_TOOLS_PYTHON}; ${_n} interpreters: ${THREADSPEC_PYTHON_VERSIONS}")
