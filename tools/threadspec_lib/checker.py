@@ -6,6 +6,8 @@ check() returns a Result: violations (empty means pass) and the outcome (which i
 line was assigned to, per stream), classified as in the document / allowed / forbidden.
 """
 
+import itertools
+import json
 import re
 
 from .loader import normalize_label, parse_count
@@ -102,7 +104,11 @@ class Item(object):
         return what
 
     def name(self):
-        return self.id or "%s#%d" % (self.stream, self.index + 1)
+        """How the item appears in an outcome: its id, else its text (or pattern), shortened."""
+        if self.id:
+            return self.id
+        text = self.text if self.regex is None else "/%s/" % self.regex.pattern
+        return json.dumps(text if len(text) <= 40 else text[:37] + "...", ensure_ascii=False)
 
 
 class Result(object):
@@ -339,5 +345,6 @@ def format_outcome(outcome):
     parts = []
     for stream, names in outcome:
         if names:
-            parts.append("%s: %s" % (stream, " ".join(names)))
+            runs = [(name, len(list(group))) for name, group in itertools.groupby(names)]
+            parts.append("%s: %s" % (stream, " → ".join(n if c == 1 else "%s×%d" % (n, c) for n, c in runs)))
     return "; ".join(parts) or "(no output)"

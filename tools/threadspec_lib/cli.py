@@ -351,6 +351,11 @@ def main(argv=None):
     except impls.ImplementationError as exc:
         _err(str(exc))
         return 2
+    except BrokenPipeError:   # e.g. `threadspec run | head`: stop quietly
+        from . import runner
+        runner.kill_all()
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except KeyboardInterrupt:
         from . import runner
         runner.kill_all()
