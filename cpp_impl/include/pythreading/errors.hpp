@@ -8,6 +8,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace pythreading {
 
@@ -45,6 +46,29 @@ class OverflowError : public PythonError {
  public:
   using PythonError::PythonError;
   [[nodiscard]] const char* type_name() const noexcept override { return "OverflowError"; }
+};
+
+/// A Python exception of any class, named at run time: Exception("ValueError", "bad") makes
+/// the default excepthook print "ValueError: bad", exactly as `raise ValueError("bad")` does
+/// in Python. Lets an interpreter of Python-like programs raise arbitrary exception types.
+/// An empty message prints the type name alone, as Python does for `raise ValueError()`.
+class Exception : public PythonError {
+ public:
+  Exception(std::string type_name, const std::string& message)
+      : PythonError(message), type_name_(std::move(type_name)) {}
+  [[nodiscard]] const char* type_name() const noexcept override { return type_name_.c_str(); }
+
+ private:
+  std::string type_name_;
+};
+
+/// Python's SystemExit: escaping a thread's target, it ends the thread silently (the default
+/// excepthook ignores it, as CPython's does). Any PythonError whose type_name() is
+/// "SystemExit" is treated the same way.
+class SystemExit : public PythonError {
+ public:
+  explicit SystemExit(const std::string& message = "") : PythonError(message) {}
+  [[nodiscard]] const char* type_name() const noexcept override { return "SystemExit"; }
 };
 
 }  // namespace pythreading

@@ -1,0 +1,11 @@
+// pythreading/threading.hpp: the whole library (Python's `import threading`, plus logging).
+#pragma once
+
+#include "pythreading/errors.hpp"
+#include "pythreading/local.hpp"
+#include "pythreading/logging.hpp"
+#include "pythreading/thread.hpp"
+#include "pythreading/timer.hpp"
+#if __has_include("pythreading/sync.hpp")
+#include "pythreading/sync.hpp"
+#endif
