@@ -111,6 +111,28 @@ class Item(object):
         return json.dumps(text if len(text) <= 40 else text[:37] + "...", ensure_ascii=False)
 
 
+def expand_items(stream, raws):
+    """Items of a stream listing, with each `traceback: LAST` item expanded into its three
+    parts (spec 5.1): the header line, 0..200 indented frame lines, the last line. The
+    three share a private label so they keep their order."""
+    items = []
+    for i, raw in enumerate(raws):
+        if isinstance(raw, dict) and "traceback" in raw:
+            common = dict((k, v) for k, v in raw.items() if k in ("thread",))
+            tb_label = "traceback#%d" % i
+            parts = [dict(common, text="Traceback (most recent call last):"),
+                     dict(common, re=r"  .*", count="0..200"),
+                     dict(raw, text=raw["traceback"])]
+            for part in parts:
+                part.pop("traceback", None)
+                it = Item(stream, len(items), part)
+                it.label = it.label or tb_label
+                items.append(it)
+        else:
+            items.append(Item(stream, len(items), raw))
+    return items
+
+
 class Result(object):
     def __init__(self, violations, outcome, in_document_order):
         self.violations = violations
@@ -277,7 +299,7 @@ def check(expect, obs, time_scale=1.0):
     signature = []
     in_order = True
     for stream in STREAMS:
-        items = [Item(stream, i, raw) for i, raw in enumerate(expect.get(stream, []))]
+        items = expand_items(stream, expect.get(stream, []))
         lines = obs.lines.get(stream, [])
         choice = _assign(items, lines, obs.traced)
         if choice is None:

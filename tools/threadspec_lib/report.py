@@ -90,8 +90,13 @@ def scenario_lines(r, verbose=False):
         head += "  (" + "; ".join(extra) + ")"
     out = [head]
     if r.verdict in ("fail", "error"):
+        listed = set()
         for v in r.violations:
             out.append("      " + str(v))
+            key = json.dumps([v.expected, v.seen])
+            if isinstance(v.expected, list) and key in listed:
+                continue
+            listed.add(key)
             if v.expected is not None and isinstance(v.expected, list):
                 out.append("        expected: " + json.dumps(v.expected, ensure_ascii=False))
                 out.append("        seen:     " + json.dumps(v.seen, ensure_ascii=False))
