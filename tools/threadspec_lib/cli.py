@@ -333,6 +333,7 @@ def build_parser():
     d.add_argument("--json", metavar="FILE", help="write the differences as JSON")
     d.add_argument("-q", "--quiet", action="store_true", help="show only undeclared differences")
     d.set_defaults(func=cmd_diff)
+    from . import bench; bench.add_parsers(sub)
     return p
 
 

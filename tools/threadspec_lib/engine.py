@@ -119,11 +119,12 @@ def _one_run(scenario, impl, expect, time_scale, workdir, index):
         "running_after" in want_exit else None
     env = dict(os.environ)
     env.pop("PYTHONSTARTUP", None)
+    env.pop("PYTHONUNBUFFERED", None)
     if impl.kind == "literal":
         program = os.path.join(workdir, "%s.%d.py" % (re.sub(r"[^A-Za-z0-9_.-]", "_", scenario.id), index))
         with open(program, "w") as f:
             f.write(scenario.data["python"])
-        argv = [impl.python, "-u", "-c", LITERAL_BOOTSTRAP, program, repr(time_scale)]
+        argv = [impl.python, "-c", LITERAL_BOOTSTRAP, program, repr(time_scale)]
         stdin, trace = b"", None
     else:
         trace = os.path.join(workdir, "%s.%d.trace.jsonl" % (re.sub(r"[^A-Za-z0-9_.-]", "_", scenario.id), index))

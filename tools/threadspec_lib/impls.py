@@ -14,11 +14,19 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 REFERENCE_EXECUTOR = os.path.join(ROOT, "reference", "executor.py")
 DEFAULT_CPP_EXECUTOR = os.path.join(ROOT, "build", "cpp_impl", "threadspec_cpp_executor")
 
-# Literal mode's bootstrap: scale time.sleep and Thread.join timeouts, then run the
-# program file as __main__. Kept to Python 3 syntax that 3.6 accepts.
+# Literal mode's bootstrap: line-buffered output, time.sleep and Thread.join timeouts
+# scaled, then the program file run as __main__. Kept to Python 3 syntax that 3.6 accepts.
 LITERAL_BOOTSTRAP = r"""
-import sys, threading, time
+import io, sys, threading, time
 _path, _scale = sys.argv[1], float(sys.argv[2])
+# Line-buffered stdout and stderr, as on the terminal the documents ran on (see spec 10).
+for _name in ("stdout", "stderr"):
+    _stream = getattr(sys, _name)
+    try:
+        _stream.reconfigure(line_buffering=True)
+    except AttributeError:   # Python 3.6
+        setattr(sys, _name, io.TextIOWrapper(_stream.buffer, encoding=_stream.encoding,
+                                             errors=_stream.errors, line_buffering=True))
 _sleep, _join = time.sleep, threading.Thread.join
 def _scaled_sleep(seconds):
     _sleep(seconds * _scale)

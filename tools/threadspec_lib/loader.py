@@ -125,7 +125,9 @@ def _schema_message(error):
     """A one-line message for a jsonschema error, descending into oneOf alternatives."""
     import jsonschema
     if error.validator in ("oneOf", "anyOf") and error.context:
-        best = jsonschema.exceptions.best_match(error.context)
+        # Ignore the alternatives rejected only for their type (a mapping is not "a string").
+        context = [e for e in error.context if not (e.validator == "type" and not e.relative_path)] or error.context
+        best = jsonschema.exceptions.best_match(context)
         if best is not None and best.validator not in ("oneOf", "anyOf"):
             return best.message, list(error.absolute_path) + list(best.relative_path)
     return error.message, list(error.absolute_path)
