@@ -107,8 +107,12 @@ class Item(object):
         """How the item appears in an outcome: its id, else its text (or pattern), shortened."""
         if self.id:
             return self.id
-        text = self.text if self.regex is None else "/%s/" % self.regex.pattern
-        return json.dumps(text if len(text) <= 40 else text[:37] + "...", ensure_ascii=False)
+        if self.regex is None:
+            text, mark = self.text, ""
+        else:   # the literal parts of the pattern, marked with ~
+            text = re.sub(r"\\[dDsSwW]|[\^$.*+?()\[\]{}|]", "", self.regex.pattern).replace("\\", "").strip(": ")
+            mark = "~"
+        return mark + json.dumps(text if len(text) <= 40 else text[:37] + "...", ensure_ascii=False)
 
 
 def expand_items(stream, raws):
