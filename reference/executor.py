@@ -9,6 +9,7 @@ AttributeError, a deprecated call its real DeprecationWarning.
 """
 from __future__ import print_function
 
+import atexit
 import json
 import logging
 import os
@@ -18,6 +19,11 @@ import sys
 import threading
 import time
 import warnings
+
+try:
+    from _thread import get_ident as _get_ident
+except ImportError:   # Python 2.7
+    from thread import get_ident as _get_ident
 
 PROTOCOL = 1
 ERROR_STATUS = 125
@@ -41,6 +47,7 @@ class Output(object):
 
     def __init__(self, trace_path):
         self.lock = threading.RLock()
+        self.streams = {"stdout": sys.stdout, "stderr": sys.stderr}
         self.seq = 0
         self.fd = os.open(trace_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644) if trace_path else None
 
@@ -54,11 +61,46 @@ class Output(object):
         os.write(self.fd, (json.dumps(event) + "\n").encode("utf-8"))
 
     def line(self, stream, text):
-        f = sys.stdout if stream == "stdout" else sys.stderr
+        f = self.streams[stream]
         with self.lock:
             f.write(text + "\n")
             f.flush()
             self.trace(stream, text)
+
+
+class TracedStream(object):
+    """Stands in for sys.stdout / sys.stderr, so that what the interpreter writes itself (a
+    traceback, a thread's exception report, a warning) is also written whole under the
+    output lock and traced, attributed to the thread that writes it (spec 8.3)."""
+
+    def __init__(self, name):
+        self._name = name
+        self._real = OUT.streams[name]
+        self._partial = {}
+
+    def write(self, text):
+        if PY2 and isinstance(text, str):
+            text = text.decode("utf-8", "replace")
+        key = _get_ident()
+        pieces = (self._partial.pop(key, u"") + text).split(u"\n")
+        if pieces[-1]:
+            self._partial[key] = pieces[-1]
+        for line in pieces[:-1]:
+            OUT.line(self._name, line)
+
+    def flush_partial(self):
+        """Write what is left without a newline (at exit), untraced."""
+        with OUT.lock:
+            for text in self._partial.values():
+                self._real.write(text)
+            self._partial.clear()
+            self._real.flush()
+
+    def flush(self):
+        self._real.flush()
+
+    def __getattr__(self, name):
+        return getattr(self._real, name)
 
 
 class LabelMap(object):
@@ -440,13 +482,13 @@ class _TracingHandler(logging.StreamHandler):
             with OUT.lock:
                 self.stream.write(text + "\n")
                 self.flush()
-                OUT.trace("stderr" if self.stream is sys.stderr else "stdout", text)
+                OUT.trace("stderr", text)
         except Exception:
             self.handleError(record)
 
 
 def configure_logging(cfg):
-    handler = _TracingHandler(sys.stderr)
+    handler = _TracingHandler(OUT.streams["stderr"])
     kwargs = {"handlers": [handler]} if not PY2 else {}
     for key in ("format", "datefmt", "level"):
         if key in cfg:
@@ -459,6 +501,23 @@ def configure_logging(cfg):
         root.handlers[0] = handler
     else:
         logging.basicConfig(**kwargs)
+
+
+def line_buffer_streams():
+    """Make stdout and stderr line-buffered, as on a terminal: before 3.9 a non-interactive
+    stderr is block-buffered, so what the interpreter itself writes (tracebacks, thread
+    exception reports, warnings) would reach the pipe late, out of order with the program's
+    own lines. Python 2's stderr is unbuffered already."""
+    if PY2:
+        return
+    import io
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        try:
+            stream.reconfigure(line_buffering=True)
+        except AttributeError:   # Python 3.6
+            setattr(sys, name, io.TextIOWrapper(stream.buffer, encoding=stream.encoding,
+                                                errors=stream.errors, line_buffering=True))
 
 
 def describe():
@@ -488,7 +547,11 @@ def main():
         interp.check()
     except (ValueError, KeyError, TypeError, AttributeError, ProgramError) as exc:
         fail("bad input: %s" % exc)
+    line_buffer_streams()
     OUT = Output(request.get("trace"))
+    sys.stdout, sys.stderr = TracedStream("stdout"), TracedStream("stderr")
+    atexit.register(sys.stdout.flush_partial)
+    atexit.register(sys.stderr.flush_partial)
     # Deprecation warnings caused by the program show as they would in a __main__ module.
     warnings.filterwarnings("default", category=DeprecationWarning)
     if "logging" in request["scenario"]:

@@ -206,7 +206,7 @@ class Results(object):
         """The CPython the ratios use: 3.11.x if measured, else the newest CPython, else any."""
         pys = self.pythons()
         cpy = [p for p in pys if p.startswith("CPython ")]
-        for p in cpy:
+        for p in reversed(cpy):
             if p.split(" ")[1].startswith(prefer + ".") or p.split(" ")[1] == prefer:
                 return p
         if cpy:

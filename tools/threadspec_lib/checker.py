@@ -87,7 +87,8 @@ class Item(object):
         self.raw = raw
         self.text = raw.get("text")
         self.regex = re.compile(raw["re"]) if "re" in raw else None
-        self.label = normalize_label(raw.get("thread"))
+        self.label = normalize_label(raw.get("thread"))   # the thread that writes it
+        self.order = self.label   # items with one order key keep their listed order
         self.lo, self.hi = parse_count(raw.get("count"))
         self.id = raw.get("id")
         self.at = raw.get("at")
@@ -130,7 +131,7 @@ def expand_items(stream, raws):
             for part in parts:
                 part.pop("traceback", None)
                 it = Item(stream, len(items), part)
-                it.label = it.label or tb_label
+                it.order = it.label or tb_label
                 items.append(it)
         else:
             items.append(Item(stream, len(items), raw))
@@ -170,7 +171,7 @@ def _assign(items, lines, traced):
 
     def passing_ok(label, start, stop):
         for j in range(start, stop):
-            if items[j].label == label and counts[j] < items[j].lo:
+            if items[j].order == label and counts[j] < items[j].lo:
                 return False
         return True
 
@@ -187,7 +188,7 @@ def _assign(items, lines, traced):
             it = items[k]
             if counts[k] >= it.hi:
                 continue
-            label = it.label
+            label = it.order
             old = ptr.get(label, -1) if label else None
             if label:
                 if k < old or not passing_ok(label, max(old, 0), k):
@@ -254,10 +255,11 @@ def _diagnose(stream, items, lines, traced):
             if ka is None or kb is None or a.index >= b.index:
                 continue
             ia, ib = items[ka], items[kb]
-            if ia.label and ia.label == ib.label and ka > kb:
+            if ia.order and ia.order == ib.order and ka > kb:
                 return [Violation("program-order",
                                   "%s: %s must come before %s (both from %s), but %s was written first (%s, %s)" %
-                                  (stream, ib.describe(), ia.describe(), ia.label, repr(a.text), a.where(), b.where()),
+                                  (stream, ib.describe(), ia.describe(), ia.label or "one traceback",
+                                   repr(a.text), a.where(), b.where()),
                                   expected, seen)]
     return [Violation("program-order", "%s: no assignment of the lines to the expected items keeps each "
                       "thread's lines in the listed order and within their counts" % stream, expected, seen)]
