@@ -15,6 +15,7 @@ from . import checker, runner, versions
 from .impls import LITERAL_BOOTSTRAP
 from .loader import ScenarioError, _Document
 
+_SCALE_RE = re.compile(r"^\s*(==|!=|>=|<=|>|<)\s*(\d+(?:\.\d+)?)\s*$")
 DEFAULT_TIMEOUT = 20.0
 STARTUP_ALLOWANCE = 5.0   # seconds added to every deadline for interpreter start-up
 
@@ -53,8 +54,10 @@ class Expectations(object):
             if e["id"] not in known_ids:
                 raise doc.error(here + ("id",), "no scenario has id %r" % e["id"])
             when = e.get("when", {})
-            if not isinstance(when, dict) or set(when) - {"python"}:
-                raise doc.error(here + ("when",), "when must be {python: SPEC}")
+            if not isinstance(when, dict) or set(when) - {"python", "time_scale"}:
+                raise doc.error(here + ("when",), "when takes python (a version spec) and time_scale (e.g. '<1')")
+            if "time_scale" in when and not _SCALE_RE.match(str(when["time_scale"])):
+                raise doc.error(here + ("when", "time_scale"), "time_scale must look like '<1' or '>=0.5'")
             if "python" in when:
                 try:
                     versions.matches(when["python"], "3.0")
@@ -64,11 +67,18 @@ class Expectations(object):
             entries.append(e)
         return cls(path, entries)
 
-    def lookup(self, scenario_id, version):
+    def lookup(self, scenario_id, version, time_scale=1.0):
         for e in self.entries:
-            if e["id"] == scenario_id and ("python" not in e.get("when", {}) or
-                                           versions.matches(e["when"]["python"], version)):
-                return e
+            when = e.get("when", {})
+            if e["id"] != scenario_id:
+                continue
+            if "python" in when and not versions.matches(when["python"], version):
+                continue
+            if "time_scale" in when:
+                op, bound = _SCALE_RE.match(str(when["time_scale"])).groups()
+                if not versions._OPS[op](time_scale, float(bound)):
+                    continue
+            return e
         return None
 
 
@@ -155,7 +165,7 @@ def run_scenario(scenario, impl, expectations, time_scale=1.0, repeat=1, workdir
     reason = scenario.skip_reason(version)
     if reason:
         return ScenarioResult(scenario, "skip", reason)
-    declared = expectations.lookup(scenario.id, version) if expectations else None
+    declared = expectations.lookup(scenario.id, version, time_scale) if expectations else None
     if declared and declared["status"] == "skip":
         return ScenarioResult(scenario, "skip", "declared in %s: %s" % (os.path.relpath(expectations.path), declared["reason"]))
     expect, variant_reasons = scenario.effective_expect(version)

@@ -14,8 +14,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 REFERENCE_EXECUTOR = os.path.join(ROOT, "reference", "executor.py")
 DEFAULT_CPP_EXECUTOR = os.path.join(ROOT, "build", "cpp_impl", "threadspec_cpp_executor")
 
-# Literal mode's bootstrap: line-buffered output, time.sleep and Thread.join timeouts
-# scaled, then the program file run as __main__. Kept to Python 3 syntax that 3.6 accepts.
+# Literal mode's bootstrap: line-buffered output, time.sleep, Thread.join and
+# Condition.wait timeouts scaled, then the program file run as __main__. Kept to Python 3 syntax that 3.6 accepts.
 LITERAL_BOOTSTRAP = r"""
 import io, sys, threading, time
 _path, _scale = sys.argv[1], float(sys.argv[2])
@@ -27,13 +27,16 @@ for _name in ("stdout", "stderr"):
     except AttributeError:   # Python 3.6
         setattr(sys, _name, io.TextIOWrapper(_stream.buffer, encoding=_stream.encoding,
                                              errors=_stream.errors, line_buffering=True))
-_sleep, _join = time.sleep, threading.Thread.join
+_sleep, _join, _wait = time.sleep, threading.Thread.join, threading.Condition.wait
 def _scaled_sleep(seconds):
     _sleep(seconds * _scale)
 def _scaled_join(self, timeout=None):
     return _join(self, None if timeout is None else timeout * _scale)
+def _scaled_wait(self, timeout=None):   # also carries Event.wait, Timer and Barrier timeouts
+    return _wait(self, None if timeout is None else timeout * _scale)
 time.sleep = _scaled_sleep
 threading.Thread.join = _scaled_join
+threading.Condition.wait = _scaled_wait
 sys.argv = [_path]
 with open(_path) as _f:
     _code = compile(_f.read(), _path, "exec")
