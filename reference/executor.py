@@ -437,12 +437,10 @@ class Interpreter(object):
         s["parties"], **({"timeout": self.seconds(s["timeout"], f)} if s.get("timeout") is not None else {})))
 
     def op_acquire(self, s, f):
-        kwargs = {}
-        if "blocking" in s:
-            kwargs["blocking"] = s["blocking"]
-        if "timeout" in s:
-            kwargs["timeout"] = self.seconds(s["timeout"], f)
-        result = f.lookup(s["var"]).acquire(**kwargs)
+        # blocking goes positionally: Python 2's acquire([waitflag]) takes no keywords.
+        args = [s["blocking"]] if "blocking" in s else []
+        kwargs = {"timeout": self.seconds(s["timeout"], f)} if "timeout" in s else {}
+        result = f.lookup(s["var"]).acquire(*args, **kwargs)
         if "into" in s:
             f.assign(s["into"], result)
 

@@ -1,0 +1,224 @@
+"""Tests of the reference executor (specs/README.md section 8), with unittest only, so they
+run on the interpreter under test: `python reference/tests/test_executor.py` on 2.7 and 3.x.
+Each test runs executor.py in a subprocess with a canonical scenario, as the harness does.
+Version-dependent expectations branch on sys.version_info; nothing is skipped."""
+from __future__ import print_function
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+EXECUTOR = os.path.join(os.path.dirname(HERE), "executor.py")
+V = sys.version_info[:2]
+
+
+def step(op, **fields):
+    fields["op"] = op
+    fields.setdefault("line", 1)
+    return fields
+
+
+def run(main, functions=None, logging=None, time_scale=1.0, timeout=30):
+    """Run a canonical scenario; returns (status, stdout lines, stderr lines, trace events)."""
+    tmp = tempfile.mkdtemp()
+    try:
+        trace = os.path.join(tmp, "trace.jsonl")
+        scenario = {"id": "test/x", "main": main, "functions": functions or {}}
+        if logging:
+            scenario["logging"] = logging
+        request = {"protocol": 1, "time_scale": time_scale, "trace": trace, "scenario": scenario}
+        proc = subprocess.Popen([sys.executable, EXECUTOR], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)
+        watchdog = threading.Timer(timeout, proc.kill)   # a hang fails the test, never the suite
+        watchdog.start()
+        try:
+            out, err = proc.communicate(json.dumps(request).encode("utf-8"))
+        finally:
+            watchdog.cancel()
+        if proc.returncode == -9:
+            raise AssertionError("the executor hung for %d s; stderr: %s" % (timeout, err.decode("utf-8", "replace")))
+        events = []
+        if os.path.exists(trace):
+            with open(trace) as f:
+                events = [json.loads(line) for line in f]
+        return (proc.returncode, out.decode("utf-8").splitlines(), err.decode("utf-8").splitlines(), events)
+    finally:
+        shutil.rmtree(tmp)
+
+
+def fn(body, params=()):
+    return {"params": list(params), "body": body}
+
+
+class Protocol(unittest.TestCase):
+    def test_describe(self):
+        out = subprocess.check_output([sys.executable, EXECUTOR, "--describe"])
+        info = json.loads(out.decode("utf-8"))
+        self.assertEqual(info["protocol"], 1)
+        self.assertEqual(info["implementation"], "cpython")
+        self.assertEqual(info["version"].split(".")[:2], [str(V[0]), str(V[1])])
+        self.assertEqual(info["emulates"], info["version"])
+
+    def test_unknown_op_is_an_error_before_anything_runs(self):
+        status, out, err, _ = run([step("print", text="hi"), step("frobnicate", var="x", line=7)])
+        self.assertEqual(status, 125)
+        self.assertEqual(out, [])
+        self.assertEqual(len(err), 1)
+        self.assertTrue(err[0].startswith("threadspec-executor: error:"), err)
+        self.assertIn("frobnicate", err[0])
+        self.assertIn("line 7", err[0])
+
+    def test_undefined_function_and_bad_protocol(self):
+        status, _, err, _ = run([step("thread", var="t", target="nope")])
+        self.assertEqual(status, 125)
+        self.assertIn("nope", err[0])
+        proc = subprocess.Popen([sys.executable, EXECUTOR], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)
+        _, err = proc.communicate(json.dumps({"protocol": 99, "scenario": {}}).encode("utf-8"))
+        self.assertEqual(proc.returncode, 125)
+        self.assertIn("protocol", err.decode("utf-8"))
+
+
+class Output(unittest.TestCase):
+    def test_print_and_trace(self):
+        functions = {"worker": fn([step("print", text="Worker: {num}", file="stdout")], ["num"])}
+        main = [step("for", var="i", range=2, body=[
+            step("thread", var="t", target="worker", args=["{i}"]), step("start", var="t"),
+            step("join", var="t")]),
+            step("print", text="done", file="stderr")]
+        status, out, err, events = run(main, functions)
+        self.assertEqual(status, 0)
+        self.assertEqual(out, ["Worker: 0", "Worker: 1"])
+        self.assertEqual(err, ["done"])
+        lines = [e for e in events if e["kind"] == "line"]
+        self.assertEqual([(e["stream"], e["text"], e["label"]) for e in lines],
+                         [("stdout", "Worker: 0", "t[0]"), ("stdout", "Worker: 1", "t[1]"), ("stderr", "done", "main")])
+        self.assertEqual([e["seq"] for e in lines], [0, 1, 2])
+        self.assertTrue(all(a["t"] <= b["t"] for a, b in zip(lines, lines[1:])))
+        self.assertEqual(lines[2]["thread"], "MainThread")
+
+    def test_templates_format_like_python3_str(self):
+        main = [step("assign", target="x", value=[1, "a", True, None]),
+                step("print", text="{x} {{literal}} {len(x)}", file="stdout"),
+                step("assign", target="n", value="{len(x)}"),
+                step("print", text="{n}", file="stdout")]
+        status, out, _, _ = run(main)
+        self.assertEqual(status, 0)
+        self.assertEqual(out, ["[1, 'a', True, None] {literal} 4", "4"])
+
+    def test_logging_format_and_trace(self):
+        functions = {"w": fn([step("debug", text="Starting")])}
+        main = [step("thread", var="d", target="w", name="daemon"), step("start", var="d"), step("join", var="d")]
+        status, _, err, events = run(main, functions, logging={"format": "(%(threadName)-10s) %(message)s",
+                                                                "level": "DEBUG"})
+        self.assertEqual(status, 0)
+        self.assertEqual(err, ["(daemon    ) Starting"])
+        self.assertEqual([(e["text"], e["label"], e["thread"]) for e in events if e["kind"] == "line"],
+                         [("(daemon    ) Starting", "d[0]", "daemon")])
+
+
+class Semantics(unittest.TestCase):
+    def test_daemon_killed_at_exit_keeps_earlier_lines(self):
+        functions = {"d": fn([step("print", text="Starting", file="stdout"), step("sleep", seconds=5),
+                              step("print", text="Exiting", file="stdout")])}
+        kwargs = {"daemon": True}
+        main = [step("thread", var="t", target="d", **kwargs), step("start", var="t"), step("sleep", seconds=0.2)]
+        t0 = time.time()
+        status, out, err, events = run(main, functions)
+        if V < (3, 3):   # the daemon keyword does not exist: the program fails, truthfully
+            self.assertEqual(status, 1)
+            self.assertIn("daemon", err[-1])
+            return
+        self.assertEqual(status, 0)
+        self.assertEqual(out, ["Starting"])
+        self.assertLess(time.time() - t0, 4.5)
+        self.assertEqual([e["text"] for e in events if e["kind"] == "line"], ["Starting"])
+
+    def test_non_daemon_thread_is_joined_at_exit(self):
+        functions = {"w": fn([step("sleep", seconds=0.3), step("print", text="late", file="stdout")])}
+        status, out, _, _ = run([step("thread", var="t", target="w"), step("start", var="t")], functions)
+        self.assertEqual((status, out), (0, ["late"]))
+
+    def test_uncaught_exception_in_main_exits_1_with_traceback(self):
+        status, out, err, events = run([step("print", text="before", file="stdout"),
+                                        step("raise", type="ValueError", message="boom"),
+                                        step("print", text="after", file="stdout")])
+        self.assertEqual(status, 1)
+        self.assertEqual(out, ["before"])
+        self.assertEqual(err[0], "Traceback (most recent call last):")
+        self.assertEqual(err[-1], "ValueError: boom")
+        traced = [e for e in events if e["stream"] == "stderr"]
+        self.assertEqual(traced[-1]["text"], "ValueError: boom")
+        self.assertEqual(traced[-1]["label"], "main")
+
+    def test_exception_in_thread_goes_to_the_hook(self):
+        functions = {"work": fn([step("raise", type="RuntimeError", message="bad")]),
+                     "hook": fn([step("print", text="hooked {args.exc_type.__name__}: {args.exc_value}",
+                                      file="stdout")], ["args"])}
+        main = [step("excepthook", fn="hook"), step("thread", var="t", target="work"), step("start", var="t"),
+                step("join", var="t"), step("print", text="main goes on", file="stdout")]
+        status, out, err, _ = run(main, functions)
+        self.assertEqual(status, 0)
+        if V >= (3, 8):
+            self.assertEqual(out, ["hooked RuntimeError: bad", "main goes on"])
+            self.assertEqual(err, [])
+        else:   # no threading.excepthook: the assignment is inert, the default report shows
+            self.assertEqual(out, ["main goes on"])
+            self.assertEqual(err[0], "Exception in thread Thread-1:")
+            self.assertIn("RuntimeError: bad", err)
+
+    def test_time_scale_applies_to_sleep(self):
+        t0 = time.time()
+        status, out, _, _ = run([step("sleep", seconds=3), step("print", text="ok", file="stdout")], time_scale=0.01)
+        self.assertEqual((status, out), (0, ["ok"]))
+        self.assertLess(time.time() - t0, 2.5)
+
+    def test_local_is_per_thread(self):
+        functions = {"w": fn([step("assign", target="data.v", value="worker"),
+                              step("print", text="{data.v}", file="stdout")])}
+        main = [step("local", var="data"), step("assign", target="data.v", value="main"),
+                step("thread", var="t", target="w"), step("start", var="t"), step("join", var="t"),
+                step("print", text="{data.v}", file="stdout")]
+        self.assertEqual(run(main, functions)[:2], (0, ["worker", "main"]))
+
+    def test_lock_and_event(self):
+        functions = {"w": fn([step("acquire", var="l", blocking=False, into="r"),
+                              step("print", text="got {r}", file="stdout"), step("set", var="e")])}
+        main = [step("lock", var="l"), step("event", var="e"), step("acquire", var="l"),
+                step("thread", var="t", target="w"), step("start", var="t"), step("wait", var="e", into="f"),
+                step("print", text="event {f} locked {l.locked}", file="stdout"), step("release", var="l"),
+                step("print", text="locked {l.locked}", file="stdout")]
+        status, out, _, _ = run(main, functions)
+        self.assertEqual((status, out), (0, ["got False", "event True locked True", "locked False"]))
+
+    def test_isAlive_per_version(self):
+        functions = {"w": fn([step("sleep", seconds=0.5)])}
+        main = [step("thread", var="t", target="w"), step("start", var="t"),
+                step("print", text="{t.isAlive}", file="stdout")]
+        status, out, err, _ = run(main, functions)
+        if V >= (3, 9):
+            self.assertEqual(status, 1)
+            self.assertTrue(err[-1].startswith("AttributeError: 'Thread' object has no attribute 'isAlive'"), err)
+        else:
+            self.assertEqual((status, out), (0, ["True"]))
+            if V == (3, 8):
+                self.assertIn("DeprecationWarning: isAlive() is deprecated", "\n".join(err))
+
+    def test_setDaemon_warns_from_3_10(self):
+        main = [step("thread", var="t"), step("set_daemon", var="t", value=True),
+                step("print", text="{t.daemon}", file="stdout")]
+        status, out, err, _ = run(main)
+        self.assertEqual((status, out), (0, ["True"]))
+        warned = any("DeprecationWarning: setDaemon() is deprecated" in line for line in err)
+        self.assertEqual(warned, V >= (3, 10), err)
+
+
+if __name__ == "__main__":
+    unittest.main()
