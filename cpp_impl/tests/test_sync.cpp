@@ -1,0 +1,266 @@
+// Tests of the synchronisation primitives: API, CPython's error texts, timeouts (lower
+// bounds only; the machine is shared), recursion, hand-offs and stress.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "pythreading/sync.hpp"
+
+namespace pythreading {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+template <class E, class F>
+void expect_error(F f, const char* text) {
+  try {
+    f();
+    ADD_FAILURE() << "expected an exception: " << text;
+  } catch (const E& e) {
+    EXPECT_STREQ(e.what(), text);
+  }
+}
+
+TEST(Lock, AcquireReleaseAndErrors) {
+  Lock l;
+  EXPECT_FALSE(l.locked());
+  EXPECT_TRUE(l.acquire());
+  EXPECT_TRUE(l.locked());
+  EXPECT_FALSE(l.acquire(false));
+  l.release();
+  EXPECT_FALSE(l.locked());
+  expect_error<RuntimeError>([&] { l.release(); }, "release unlocked lock");
+  expect_error<ValueError>([&] { l.acquire(false, 1); },
+                           "can't specify a timeout for a non-blocking call");
+  expect_error<ValueError>([&] { l.acquire(true, -2); },
+                           "timeout value must be a non-negative number");
+  expect_error<OverflowError>([&] { l.acquire(true, 1e20); },
+                              "timestamp out of range for platform time_t");
+}
+
+TEST(Lock, TimeoutAndReleaseByAnotherThread) {
+  Lock l;
+  l.acquire();
+  auto t0 = Clock::now();
+  EXPECT_FALSE(l.acquire(true, 0.1));
+  EXPECT_GE(since(t0), 0.09);
+  std::thread other([&] { l.release(); });  // any thread may release a Lock, as in Python
+  other.join();
+  EXPECT_TRUE(l.acquire(true, 5));
+  {
+    l.release();
+    std::scoped_lock guard(l);
+    EXPECT_TRUE(l.locked());
+  }
+  EXPECT_FALSE(l.locked());
+}
+
+TEST(RLock, RecursionAndOwnership) {
+  RLock r;
+  EXPECT_TRUE(r.acquire());
+  EXPECT_TRUE(r.acquire());
+  EXPECT_TRUE(r.is_owned());
+  std::thread other([&] {
+    EXPECT_FALSE(r.is_owned());
+    EXPECT_FALSE(r.acquire(false));
+    expect_error<RuntimeError>([&] { r.release(); }, "cannot release un-acquired lock");
+  });
+  other.join();
+  r.release();
+  EXPECT_TRUE(r.locked());
+  r.release();
+  EXPECT_FALSE(r.locked());
+  expect_error<RuntimeError>([&] { r.release(); }, "cannot release un-acquired lock");
+}
+
+TEST(Condition, ErrorsWithoutTheLock) {
+  Condition c;
+  expect_error<RuntimeError>([&] { c.wait(0); }, "cannot wait on un-acquired lock");
+  expect_error<RuntimeError>([&] { c.notify(); }, "cannot notify on un-acquired lock");
+  Lock l;
+  Condition cl(l);
+  expect_error<RuntimeError>([&] { cl.notify_all(); }, "cannot notify on un-acquired lock");
+}
+
+TEST(Condition, WaitTimesOutAndRestoresRecursiveLock) {
+  RLock r;
+  Condition c(r);
+  r.acquire();
+  r.acquire();
+  auto t0 = Clock::now();
+  EXPECT_FALSE(c.wait(0.1));
+  EXPECT_GE(since(t0), 0.09);
+  EXPECT_TRUE(r.is_owned());
+  r.release();
+  EXPECT_TRUE(r.is_owned());  // both levels were restored
+  r.release();
+  EXPECT_FALSE(r.locked());
+}
+
+TEST(Condition, ProducerConsumerNotifyAndWaitFor) {
+  Lock l;
+  Condition c(l);
+  std::vector<int> queue;
+  std::atomic<int> consumed{0};
+  std::vector<std::thread> consumers;
+  for (int i = 0; i < 4; ++i) {
+    consumers.emplace_back([&] {
+      for (int k = 0; k < 50; ++k) {
+        std::scoped_lock guard(c);
+        ASSERT_TRUE(c.wait_for([&] { return !queue.empty(); }, 30.0));
+        queue.pop_back();
+        ++consumed;
+      }
+    });
+  }
+  for (int i = 0; i < 200; ++i) {
+    std::scoped_lock guard(c);
+    queue.push_back(i);
+    c.notify();
+  }
+  for (auto& t : consumers) t.join();
+  EXPECT_EQ(consumed.load(), 200);
+}
+
+TEST(Condition, NotifyAllWakesEveryWaiter) {
+  Condition c;
+  std::atomic<int> waiting{0}, woke{0};
+  std::vector<std::thread> ts;
+  for (int i = 0; i < 5; ++i) {
+    ts.emplace_back([&] {
+      c.acquire();
+      ++waiting;
+      if (c.wait(30.0)) ++woke;
+      c.release();
+    });
+  }
+  while (waiting.load() < 5) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  c.acquire();  // every waiter has released the lock inside wait() once we get it
+  c.notify_all();
+  c.release();
+  for (auto& t : ts) t.join();
+  EXPECT_EQ(woke.load(), 5);
+}
+
+TEST(Semaphore, ErrorsAndBounding) {
+  expect_error<ValueError>([] { Semaphore s(-1); }, "semaphore initial value must be >= 0");
+  Semaphore s(2);
+  expect_error<ValueError>([&] { s.release(0); }, "n must be one or more");
+  expect_error<ValueError>([&] { s.acquire(false, 1.0); },
+                           "can't specify timeout for non-blocking acquire");
+  std::atomic<int> inside{0}, most{0};
+  std::vector<std::thread> ts;
+  for (int i = 0; i < 8; ++i) {
+    ts.emplace_back([&] {
+      for (int k = 0; k < 20; ++k) {
+        s.acquire();
+        int now = ++inside;
+        int prev = most.load();
+        while (now > prev && !most.compare_exchange_weak(prev, now)) {
+        }
+        std::this_thread::yield();
+        --inside;
+        s.release();
+      }
+    });
+  }
+  for (auto& t : ts) t.join();
+  EXPECT_LE(most.load(), 2);
+  EXPECT_GE(most.load(), 1);
+  EXPECT_EQ(s.value(), 2);
+  EXPECT_TRUE(s.acquire());
+  EXPECT_TRUE(s.acquire());
+  auto t0 = Clock::now();
+  EXPECT_FALSE(s.acquire(true, 0.1));
+  EXPECT_GE(since(t0), 0.09);
+  EXPECT_FALSE(s.acquire(false));
+  s.release(2);
+  EXPECT_EQ(s.value(), 2);
+}
+
+TEST(BoundedSemaphore, OverRelease) {
+  BoundedSemaphore b(1);
+  expect_error<ValueError>([&] { b.release(); }, "Semaphore released too many times");
+  b.acquire();
+  b.release();
+  expect_error<ValueError>([&] { b.release(); }, "Semaphore released too many times");
+}
+
+TEST(Event, SetClearWait) {
+  Event e;
+  EXPECT_FALSE(e.is_set());
+  auto t0 = Clock::now();
+  EXPECT_FALSE(e.wait(0.1));
+  EXPECT_GE(since(t0), 0.09);
+  EXPECT_FALSE(e.wait(-1.0));  // a negative timeout does not wait, as in Python
+  std::vector<std::thread> ts;
+  std::atomic<int> woke{0};
+  for (int i = 0; i < 6; ++i) ts.emplace_back([&] { woke += e.wait() ? 1 : 0; });
+  e.set();
+  for (auto& t : ts) t.join();
+  EXPECT_EQ(woke.load(), 6);
+  EXPECT_TRUE(e.wait(0));
+  e.clear();
+  EXPECT_FALSE(e.is_set());
+}
+
+TEST(Barrier, IndicesAndAction) {
+  expect_error<ValueError>([] { Barrier b(0); }, "parties must be > 0");
+  std::atomic<int> actions{0};
+  Barrier b(3, [&] { ++actions; });
+  EXPECT_EQ(b.parties(), 3);
+  for (int round = 0; round < 3; ++round) {
+    std::vector<long> got(3, -1);
+    std::vector<std::thread> ts;
+    for (int i = 0; i < 3; ++i) ts.emplace_back([&, i] { got[i] = b.wait(); });
+    for (auto& t : ts) t.join();
+    std::sort(got.begin(), got.end());
+    EXPECT_EQ(got, (std::vector<long>{0, 1, 2}));
+  }
+  EXPECT_EQ(actions.load(), 3);
+  EXPECT_FALSE(b.broken());
+}
+
+TEST(Barrier, TimeoutAbortAndReset) {
+  Barrier b(2);
+  expect_error<BrokenBarrierError>([&] { b.wait(0.05); }, "");
+  EXPECT_TRUE(b.broken());
+  expect_error<BrokenBarrierError>([&] { b.wait(); }, "");
+  b.reset();
+  EXPECT_FALSE(b.broken());
+  std::thread waiter([&] { expect_error<BrokenBarrierError>([&] { b.wait(30.0); }, ""); });
+  while (b.n_waiting() < 1) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  b.abort();
+  waiter.join();
+  EXPECT_TRUE(b.broken());
+  Barrier failing(1, [] { throw ValueError("action failed"); });
+  expect_error<ValueError>([&] { failing.wait(); }, "action failed");
+  EXPECT_TRUE(failing.broken());
+}
+
+TEST(Stress, LockProtectedCounter) {
+  Lock l;
+  long counter = 0;
+  std::vector<std::thread> ts;
+  for (int i = 0; i < 8; ++i) {
+    ts.emplace_back([&] {
+      for (int k = 0; k < 2000; ++k) {
+        std::scoped_lock guard(l);
+        ++counter;
+      }
+    });
+  }
+  for (auto& t : ts) t.join();
+  EXPECT_EQ(counter, 16000);
+}
+
+}  // namespace
+}  // namespace pythreading
