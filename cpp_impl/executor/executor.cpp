@@ -22,7 +22,6 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <regex>
 #include <set>
 #include <sstream>
 #include <string>
@@ -450,9 +449,11 @@ class Interpreter {
   Value render(const json& tmpl, Frame* frame) {
     if (!tmpl.is_string()) return from_json(tmpl, frame);
     const std::string s = tmpl.get<std::string>();
-    static const std::regex whole(R"(^\{([^{}]*)\}$)");
-    std::smatch m;
-    if (std::regex_match(s, m, whole)) return eval(m[1].str(), frame);
+    // A template that is exactly one {EXPR} evaluates to the value itself, with its type.
+    if (s.size() >= 2 && s.front() == '{' && s.back() == '}' &&
+        s.find_first_of("{}", 1) == s.size() - 1) {
+      return eval(s.substr(1, s.size() - 2), frame);
+    }
     std::string out;
     for (std::size_t i = 0; i < s.size(); ++i) {
       if (s[i] == '{' && i + 1 < s.size() && s[i + 1] == '{') {
