@@ -230,7 +230,8 @@ def _diagnose(stream, items, lines, traced):
         return out
     for it in items:
         c = sum(1 for ln in lines if it.matches(ln.text))
-        if c > it.hi and not any(o.matches(ln.text) for o in items if o is not it for ln in lines):
+        if c > it.hi and not any(o.matches(ln.text) for o in items if o is not it
+                                 for ln in lines if it.matches(ln.text)):
             out.append(Violation("count", "%s: expected %s, seen %d such lines" % (stream, it.describe(), c),
                                  expected, seen))
     if traced:
@@ -302,6 +303,7 @@ def check(expect, obs, time_scale=1.0):
     # 2. matching per stream
     assigned = {}
     by_id = {}
+    timed = []     # (item with `at`, its lines): an item needs no id of its own to be timed
     signature = []
     in_order = True
     for stream in STREAMS:
@@ -315,8 +317,11 @@ def check(expect, obs, time_scale=1.0):
         if any(b < a for a, b in zip(choice, choice[1:])):
             in_order = False
         for it in items:
+            mine = [lines[i] for i, k in enumerate(choice) if k == it.index]
             if it.id:
-                by_id[it.id] = (it, [lines[i] for i, k in enumerate(choice) if k == it.index])
+                by_id[it.id] = (it, mine)
+            if it.at:
+                timed.append((it, mine))
         assigned[stream] = choice
 
     # 3. order and timing, on the chosen assignment
@@ -331,25 +336,21 @@ def check(expect, obs, time_scale=1.0):
                                             (rule["first"], fa.describe(), rule["then"], ta.describe(),
                                              late[0].text, late[0].where(), b.text, b.where())))
                 break
-    for stream in STREAMS:
-        for raw in expect.get(stream, []):
-            if not isinstance(raw, dict) or "at" not in raw or raw.get("id") not in by_id:
-                continue
-            at = raw["at"]
-            if at["after"] not in by_id:
-                continue
-            me, mine = by_id[raw["id"]]
-            _, refs = by_id[at["after"]]
-            if not mine or not refs:
-                continue
-            tol = at.get("tolerance", max(0.25 * at["seconds"], 0.2)) * time_scale + SCHEDULING_ALLOWANCE
-            want_gap = at["seconds"] * time_scale
-            for line in mine:
-                gap = line.t - refs[0].t
-                if abs(gap - want_gap) > tol:
-                    violations.append(Violation("timing", "%s: %r came %.3f s after %r; expected %.3f s ± %.3f s (scaled)" %
-                                                (line.where(), line.text, gap, refs[0].text, want_gap, tol),
-                                                "%.3f s" % want_gap, "%.3f s" % gap))
+    for me, mine in timed:
+        at = me.at
+        if at["after"] not in by_id:
+            continue
+        _, refs = by_id[at["after"]]
+        if not mine or not refs:
+            continue
+        tol = at.get("tolerance", max(0.25 * at["seconds"], 0.2)) * time_scale + SCHEDULING_ALLOWANCE
+        want_gap = at["seconds"] * time_scale
+        for line in mine:
+            gap = line.t - refs[0].t
+            if abs(gap - want_gap) > tol:
+                violations.append(Violation("timing", "%s: %r came %.3f s after %r; expected %.3f s ± %.3f s (scaled)" %
+                                            (line.where(), line.text, gap, refs[0].text, want_gap, tol),
+                                            "%.3f s" % want_gap, "%.3f s" % gap))
 
     # 4. absent
     for m in expect.get("absent", []):

@@ -31,9 +31,14 @@ class Expectations(object):
         if not os.path.exists(path):
             raise ScenarioError(path, None, None, "expectations file not found")
         with open(path, "rb") as f:
-            doc = _Document(path, f.read().decode("utf-8"))
+            raw = f.read()
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ScenarioError(path, raw[:exc.start].count(b"\n") + 1, None, "the file is not UTF-8")
+        doc = _Document(path, text)
         data = doc.data
-        if not isinstance(data, dict) or not isinstance(data.get("entries", []), list):
+        if not isinstance(data, dict) or not isinstance(data.get("entries") or [], list):
             raise ScenarioError(path, 1, None, "an expectations file is a mapping with 'implementation' and 'entries'")
         for key in data:
             if key not in ("implementation", "entries"):
@@ -138,6 +143,8 @@ def _one_run(scenario, impl, expect, time_scale, workdir, index):
         stdin, trace = b"", None
     else:
         trace = os.path.join(workdir, "%s.%d.trace.jsonl" % (re.sub(r"[^A-Za-z0-9_.-]", "_", scenario.id), index))
+        if os.path.exists(trace):   # executors append: never mix two runs' traces
+            os.unlink(trace)
         argv = impl.argv
         stdin = json.dumps({"protocol": 1, "time_scale": time_scale, "trace": trace,
                             "scenario": scenario.canonical()}).encode("utf-8")

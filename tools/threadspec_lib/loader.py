@@ -129,8 +129,21 @@ def _schema_message(error):
         context = [e for e in error.context if not (e.validator == "type" and not e.relative_path)] or error.context
         best = jsonschema.exceptions.best_match(context)
         if best is not None and best.validator not in ("oneOf", "anyOf"):
-            return best.message, list(error.absolute_path) + list(best.relative_path)
-    return error.message, list(error.absolute_path)
+            return best.message, list(best.absolute_path) + _offending_key(best)
+    return error.message, list(error.absolute_path) + _offending_key(error)
+
+
+def _offending_key(error):
+    """The key a 'required' or 'additionalProperties' error is about, so that the field
+    names it (main[1].colour, not main[1]); [] when there is none."""
+    if not isinstance(error.instance, dict):
+        return []
+    if error.validator == "required":
+        return [k for k in error.validator_value if k not in error.instance][:1]
+    if error.validator == "additionalProperties" and error.validator_value is False:
+        known = error.schema.get("properties", {})
+        return [k for k in error.instance if k not in known][:1]
+    return []
 
 
 def _check_schema(doc, instance, schema_path, data_path):
