@@ -255,7 +255,7 @@ def cmd_matrix(args):
                   % executor)
         paths = sorted(os.path.join(results_dir, f) for f in os.listdir(results_dir) if f.endswith(".json"))
     try:
-        docs = [diff.load_results(p) for p in paths]
+        docs = matrix.ordered([diff.load_results(p) for p in paths])
     except diff.DiffError as exc:
         raise UsageError(str(exc))
     report.write_atomic(os.path.join(args.out, "matrix.md"), matrix.markdown(docs))

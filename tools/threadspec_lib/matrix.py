@@ -4,10 +4,23 @@ self-contained HTML page whose cells expand to the violations and orderings seen
 import html
 import json
 
+from . import versions
 from .diff import label
 
 _SYMBOL = {"pass": "✅ pass", "fail": "❌ fail", "expected-fail": "⚠️ xfail", "skip": "⏭ skip", "error": "💥 error"}
 _COLOR = {"pass": "#d4f7d4", "fail": "#ffd1d1", "expected-fail": "#fff2c2", "skip": "#e8e8e8", "error": "#ffb3e6"}
+
+
+def ordered(docs):
+    """Columns: the C++ implementation first, then interpreters by version."""
+    def key(d):
+        impl = d["implementation"]
+        try:
+            v = versions.parse_version(impl.get("version") or "0")
+        except ValueError:
+            v = (0,)
+        return (impl["kind"] != "cpp", impl.get("name") or "", v, d.get("mode", ""))
+    return sorted(docs, key=key)
 
 
 def _cells(docs):
