@@ -440,6 +440,25 @@ class CommandLine(unittest.TestCase):
         self.assertEqual(p.returncode, 1)
         self.assertIn("pass → fail", p.stdout)
 
+    def test_matrix_writes_markdown_and_html(self):
+        a, b = os.path.join(self.tmp.path, "a.json"), os.path.join(self.tmp.path, "b.json")
+        self.run_fake("--json", a)
+        self.run_fake("--json", b, mode="wrong")
+        out = os.path.join(self.tmp.path, "m")
+        p = self.harness("matrix", b, a, "--out", out)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        with open(os.path.join(out, "matrix.md")) as f:
+            md = f.read().splitlines()
+        self.assertEqual(md[0], "| scenario | fake 3.13.0 | fake 3.13.0 |")
+        row = [line for line in md if line.startswith("| `t/good`")][0]
+        self.assertIn("pass", row)
+        self.assertIn("fail", row)
+        self.assertIn("'dome' matches no expected line", row)
+        with open(os.path.join(out, "matrix.html")) as f:
+            page = f.read()
+        self.assertIn("<details><summary>", page)
+        self.assertIn("t/good", page)
+
 
 if __name__ == "__main__":
     unittest.main()
