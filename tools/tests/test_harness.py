@@ -7,57 +7,14 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import textwrap
 import time
 import unittest
 
-TOOLS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, TOOLS)
-
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tsutil import GOOD, HARNESS, TempDir  # noqa: E402  (puts tools/ on sys.path)
 from threadspec_lib import checker, loader, runner, versions  # noqa: E402
 from threadspec_lib.checker import Line, Observation  # noqa: E402
-
-HARNESS = os.path.join(TOOLS, "threadspec")
-FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures")
-
-GOOD = """\
-id: t/good
-title: x
-source: {cpython: x}
-functions:
-  worker:
-    params: [n]
-    body: [{print: "w {n}"}]
-main:
-  - {thread: t, target: worker, args: [1]}
-  - {start: t}
-  - {join: t}
-  - {print: done}
-expect:
-  stdout:
-    - {thread: t, text: "w 1", id: w}
-    - {thread: main, text: done, id: d}
-  order: [{first: w, then: d}]
-"""
-
-
-class TempDir(object):
-    def __enter__(self):
-        self.path = tempfile.mkdtemp()
-        return self
-
-    def __exit__(self, *exc):
-        import shutil
-        shutil.rmtree(self.path, ignore_errors=True)
-
-    def write(self, name, text, mode=0o644):
-        path = os.path.join(self.path, name)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "w") as f:
-            f.write(text)
-        os.chmod(path, mode)
-        return path
 
 
 class Loader(unittest.TestCase):
