@@ -324,7 +324,7 @@ class Interpreter(object):
     def op_thread(self, s, f):
         kwargs = {}
         if "target" in s:
-            kwargs["target"] = self._labelled(s["var"], self.function(s["target"]))
+            kwargs["target"] = self.function(s["target"])
         if "args" in s:
             kwargs["args"] = tuple(f.value(s["args"]))
         if "kwargs" in s:
@@ -337,9 +337,6 @@ class Interpreter(object):
         t = threading.Thread(**kwargs)
         LABELS.set(t, label)
         f.assign(s["var"], t)
-
-    def _labelled(self, var, fn):
-        return fn   # the label is attached to the Thread object itself (LABELS)
 
     def op_timer(self, s, f):
         args = f.value(s.get("args", []))
