@@ -124,6 +124,7 @@ std::mutex g_output;
 int g_trace_fd = -1;
 long long g_seq = 0;
 thread_local std::optional<std::string> tl_label;
+thread_local int tl_line = 0;  // the scenario line of the step this thread runs
 
 std::string current_label_json() { return tl_label ? json(*tl_label).dump() : "null"; }
 
@@ -577,6 +578,7 @@ class Interpreter {
 
   void step(const json& s, Frame*& frame) {
     const std::string op = s["op"].get<std::string>();
+    tl_line = s.value("line", 0);
     const std::string var =
         s.contains("var") && s["var"].is_string() ? s["var"].get<std::string>() : "";
     if (op == "thread") {
@@ -792,7 +794,7 @@ int program_main(int, char**) {
   } catch (const pt::PythonError& e) {
     if (std::string(e.type_name()) == "SystemExit") return std::atoi(e.what());
     emit(2, "Traceback (most recent call last):");
-    emit(2, "  File \"<scenario>\", in <module>");
+    emit(2, "  File \"<scenario>\", line " + std::to_string(tl_line) + ", in <module>");
     emit(2, std::string(e.type_name()) +
                 (std::string(e.what()).empty() ? "" : ": " + std::string(e.what())));
     return 1;
