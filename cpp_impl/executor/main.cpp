@@ -1,0 +1,113 @@
+// threadspec_cpp_executor: runs one threadspec scenario with pythreading, the C++
+// implementation of Python's threading module (specs/README.md section 8).
+//
+// Usage: threadspec_cpp_executor --describe | threadspec_cpp_executor < request.json
+// The request is parsed and validated whole before anything runs; a request this executor
+// cannot run is one line "threadspec-executor: error: ..." on stderr and exit status 125.
+// The program's output goes to the real stdout/stderr and, line by line, to the trace.
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <iterator>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "interpreter.hpp"
+#include "output.hpp"
+#include "pythreading/threading.hpp"
+#include "request.hpp"
+#include "step_table.hpp"
+
+namespace {
+
+namespace pt = pythreading;
+namespace ex = threadspec::executor;
+
+constexpr int kExecutorError = 125;
+
+[[noreturn]] void fail(const std::string& message) {
+  std::fprintf(stderr, "threadspec-executor: error: %s\n", message.c_str());
+  std::fflush(stderr);
+  std::_Exit(kExecutorError);
+}
+
+std::unique_ptr<ex::Interpreter> g_interpreter;
+
+/// The exit status of sys.exit(code) for the text of its code: an int is the status (as
+/// CPython truncates it to a C int), None (empty) is 0; anything else is printed, status 1.
+int exit_status(const std::string& code) {
+  if (code.empty() || code == "None") return 0;
+  errno = 0;
+  char* end = nullptr;
+  const long long n = std::strtoll(code.c_str(), &end, 10);
+  if (*end == '\0' && errno == 0) return static_cast<int>(n);
+  ex::emit(2, code);
+  return 1;
+}
+
+/// The program's main: runs the scenario's main; an uncaught exception is reported as
+/// CPython reports one (a traceback naming the scenario line) with status 1.
+int program_main(int, char**) {
+  try {
+    g_interpreter->run_main();
+  } catch (const pt::PythonError& e) {
+    if (std::string(e.type_name()) == "SystemExit") return exit_status(e.what());
+    ex::emit(2, "Traceback (most recent call last):");
+    ex::emit(2,
+             "  File \"<scenario>\", line " + std::to_string(ex::current_line()) + ", in <module>");
+    const std::string message = e.what();
+    ex::emit(2, std::string(e.type_name()) + (message.empty() ? "" : ": " + message));
+    return 1;
+  }
+  return 0;
+}
+
+void describe() {
+  nlohmann::json steps = nlohmann::json::array();
+  for (const auto& s : ex::kStepTable) steps.push_back(std::string(s.name));
+  nlohmann::json protocols = nlohmann::json::array();
+  int highest = 0;
+  for (int p : ex::kProtocols) {
+    protocols.push_back(p);
+    highest = std::max(highest, p);
+  }
+  std::cout << nlohmann::json{{"protocol", highest},
+                              {"protocols", protocols},
+                              {"steps", steps},
+                              {"implementation", "pythreading"},
+                              {"version", THREADSPEC_VERSION},
+                              {"emulates", "3.13.0"}}
+                   .dump()
+            << std::endl;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc == 2 && std::string(argv[1]) == "--describe") {
+    describe();
+    return 0;
+  }
+  if (argc != 1) {
+    fail("unknown arguments (usage: threadspec_cpp_executor [--describe] < request.json)");
+  }
+  ex::Request request;
+  try {
+    std::string text;
+    char buf[65536];
+    while (std::cin.read(buf, sizeof buf) || std::cin.gcount() > 0) {
+      text.append(buf, static_cast<std::size_t>(std::cin.gcount()));
+      if (text.size() > ex::kMaxRequestBytes) break;
+    }
+    request = ex::parse_request(text);
+  } catch (const ex::BadRequest& e) {
+    fail(std::string("bad input: ") + e.what());
+  }
+  if (request.trace && !ex::open_trace(*request.trace)) {
+    fail("cannot open the trace file '" + *request.trace + "'");
+  }
+  g_interpreter = std::make_unique<ex::Interpreter>(std::move(request.program), request.time_scale);
+  return pt::run_main(program_main, argc, argv);
+}
