@@ -15,6 +15,8 @@ from . import versions
 
 SPECS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "specs")
 SCHEMA_PATH = os.path.join(SPECS_DIR, "scenario.schema.json")
+# Files under specs/ that are not scenarios.
+NOT_SCENARIOS = {os.path.join(SPECS_DIR, "vocabulary.yaml")}
 
 # The key each step's own value moves to in the canonical form (spec 8.2).
 _ROLE = {
@@ -408,7 +410,8 @@ def find_files(roots):
             raise ScenarioError(root, None, None, "no such file or directory")
         for dirpath, dirnames, filenames in os.walk(root):
             dirnames.sort()
-            out.extend(os.path.join(dirpath, f) for f in sorted(filenames) if f.endswith((".yaml", ".yml")))
+            out.extend(os.path.join(dirpath, f) for f in sorted(filenames) if f.endswith((".yaml", ".yml"))
+                       and os.path.abspath(os.path.join(dirpath, f)) not in NOT_SCENARIOS)
     return sorted(out)
 
 
