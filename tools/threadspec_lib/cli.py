@@ -84,7 +84,7 @@ def cmd_compile(args):
     except loader.ScenarioError as exc:
         _err(str(exc))
         return 2
-    doc = {"protocol": 1, "time_scale": args.time_scale, "trace": args.trace, "scenario": sc.canonical()}
+    doc = {"protocol": sc.protocol, "time_scale": args.time_scale, "trace": args.trace, "scenario": sc.canonical()}
     print(json.dumps(doc, indent=1))
     return 0
 
