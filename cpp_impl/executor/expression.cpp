@@ -25,7 +25,7 @@ std::vector<Token> tokenize(std::string_view s) {
   std::size_t i = 0;
   while (i < s.size()) {
     const char c = s[i];
-    if (c == ' ' || c == '\t') {
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
       ++i;
       continue;
     }
@@ -33,24 +33,15 @@ std::vector<Token> tokenize(std::string_view s) {
     if (is_name_start(c)) {
       while (i < s.size() && (is_name_start(s[i]) || is_digit(s[i]))) ++i;
       out.push_back({Token::Kind::name, std::string(s.substr(start, i - start)), start});
-    } else if (is_digit(c) || (c == '.' && i + 1 < s.size() && is_digit(s[i + 1]))) {
+    } else if (is_digit(c)) {
+      // INT := [0-9]+, FLOAT := [0-9]+ '.' [0-9]+ (no exponent, as the format defines)
       bool floating = false;
       while (i < s.size() && is_digit(s[i])) ++i;
-      if (i < s.size() && s[i] == '.') {
+      if (i + 1 < s.size() && s[i] == '.' && is_digit(s[i + 1])) {
         floating = true;
         ++i;
         while (i < s.size() && is_digit(s[i])) ++i;
       }
-      if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
-        std::size_t j = i + 1;
-        if (j < s.size() && (s[j] == '+' || s[j] == '-')) ++j;
-        if (j < s.size() && is_digit(s[j])) {
-          floating = true;
-          i = j;
-          while (i < s.size() && is_digit(s[i])) ++i;
-        }
-      }
-      if (i < s.size() && is_name_start(s[i])) throw ParseError("invalid decimal literal", start);
       out.push_back({floating ? Token::Kind::floating : Token::Kind::integer,
                      std::string(s.substr(start, i - start)), start});
     } else if (c == '\'' || c == '"') {
@@ -60,6 +51,7 @@ std::vector<Token> tokenize(std::string_view s) {
         if (i >= s.size()) throw ParseError("unterminated string literal", start);
         const char d = s[i++];
         if (d == c) break;
+        if (d == '\n') throw ParseError("unterminated string literal", start);
         if (d == '\\') {
           if (i >= s.size()) throw ParseError("unterminated string literal", start);
           const char e = s[i++];
@@ -76,8 +68,9 @@ std::vector<Token> tokenize(std::string_view s) {
               text += e;
               break;
             default:
-              text += '\\';
-              text += e;
+              throw ParseError(std::string("unknown escape \\") + e +
+                                   " in a string (known: \\\\ \\' \\\" \\n \\t)",
+                               i - 2);
           }
         } else {
           text += d;

@@ -125,22 +125,31 @@ class Interpreter::Scope : public Environment {
   Locals* locals_;
 };
 
-Interpreter::Interpreter(Program program, double time_scale)
-    : program_(std::move(program)), scale_(time_scale), dispatch_(std::size(kStepTable)) {
+std::vector<Handler> dispatch_table() {
+  std::vector<Handler> table(vocabulary::kSteps.size());
   for (const auto& entry : all_handlers()) {
-    const StepSpec* spec = find_step(entry.step);
-    if (!spec)
-      throw std::logic_error("a handler for unknown step '" + std::string(entry.step) + "'");
-    Handler& slot = dispatch_[static_cast<std::size_t>(spec - kStepTable)];
-    if (slot) throw std::logic_error("two handlers for step '" + std::string(entry.step) + "'");
-    slot = entry.handler;
-  }
-  for (std::size_t i = 0; i < dispatch_.size(); ++i) {
-    if (!dispatch_[i]) {
-      throw std::logic_error("no handler for step '" + std::string(kStepTable[i].name) + "'");
+    std::size_t i = 0;
+    while (i < table.size() && vocabulary::kSteps[i].name != entry.step) ++i;
+    if (i == table.size()) {
+      throw std::logic_error("a handler for step '" + std::string(entry.step) +
+                             "', which the vocabulary lacks");
     }
+    if (table[i]) throw std::logic_error("two handlers for step '" + std::string(entry.step) + "'");
+    table[i] = entry.handler;
   }
+  return table;
 }
+
+bool implemented(std::string_view step) {
+  static const std::vector<Handler> table = dispatch_table();
+  for (std::size_t i = 0; i < table.size(); ++i) {
+    if (vocabulary::kSteps[i].name == step) return table[i] != nullptr;
+  }
+  return false;
+}
+
+Interpreter::Interpreter(Program program, double time_scale)
+    : program_(std::move(program)), scale_(time_scale), dispatch_(dispatch_table()) {}
 
 void Interpreter::run_main() {
   set_thread_label("main");
@@ -186,7 +195,9 @@ List Interpreter::args(const Step& step, Locals* locals) {
 Kwargs Interpreter::kwargs(const Step& step, Locals* locals) {
   Kwargs out;
   if (const Field* f = step.find("kwargs")) {
-    for (const auto& [key, node] : f->value.items) out.emplace_back(key, value(node, locals));
+    for (std::size_t i = 0; i < f->value.items.size(); ++i) {
+      out.emplace_back(f->value.keys[i], value(f->value.items[i], locals));
+    }
   }
   return out;
 }
@@ -262,7 +273,7 @@ Value Interpreter::value(const ValueNode& node, Locals* locals) {
     case ValueNode::Kind::list:
     case ValueNode::Kind::mapping: {
       auto list = std::make_shared<List>();
-      for (const auto& [_, item] : node.items) list->push_back(value(item, locals));
+      for (const auto& item : node.items) list->push_back(value(item, locals));
       return {list};
     }
   }

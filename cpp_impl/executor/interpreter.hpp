@@ -1,5 +1,5 @@
 // The step interpreter: runs a validated Program with pythreading. Each step is dispatched
-// through a table of handlers indexed like kStepTable (one handler per step; the handlers
+// through a table of handlers indexed like vocabulary::kSteps (one handler per step; the handlers
 // live in steps_*.cpp by subject). Variables follow Python's module/function scoping
 // (specs/README.md section 2): globals shared by every thread, locals per call.
 #pragma once
@@ -44,13 +44,19 @@ std::span<const HandlerEntry> sync_handlers();
 /// Every handler of every subject (what the dispatch table is built from).
 [[nodiscard]] std::vector<HandlerEntry> all_handlers();
 
+/// The handlers indexed like vocabulary::kSteps (null where this executor has none). Throws
+/// std::logic_error for a handler of a step the vocabulary lacks, or two for one step.
+[[nodiscard]] std::vector<Handler> dispatch_table();
+/// Whether this executor has a handler for step `name`.
+[[nodiscard]] bool implemented(std::string_view step);
+
 /// Python's default recursion limit: a call deeper than this raises RecursionError.
 inline constexpr int kRecursionLimit = 1000;
 
 class Interpreter {
  public:
-  /// Builds the dispatch table; throws std::logic_error if a step of kStepTable has no
-  /// handler or two (a build defect, caught by the tests).
+  /// Builds the dispatch table (see dispatch_table()). `program` was validated by
+  /// parse_request with implemented() as its filter.
   Interpreter(Program program, double time_scale);
   Interpreter(const Interpreter&) = delete;
   Interpreter& operator=(const Interpreter&) = delete;
@@ -112,7 +118,7 @@ class Interpreter {
 
   Program program_;
   double scale_;
-  std::vector<Handler> dispatch_;  // indexed like kStepTable
+  std::vector<Handler> dispatch_;  // indexed like vocabulary::kSteps
   std::mutex globals_mutex_;
   Locals globals_;
   std::mutex labels_mutex_;
@@ -123,7 +129,7 @@ class Interpreter {
 template <class T>
 std::shared_ptr<T> Interpreter::object(const Step& step, std::string_view field, Locals* locals,
                                        const char* method) {
-  Value v = lookup(step.at(field).name_value, locals);
+  Value v = lookup(step.at(field).word, locals);
   if (auto o = v.object<T>()) return o;
   if (auto o = v.get_if<ObjectPtr>()) attribute_error((*o)->tp_name(), method);
   attribute_error(type_name(v), method);

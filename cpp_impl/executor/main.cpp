@@ -18,7 +18,6 @@
 #include "output.hpp"
 #include "pythreading/threading.hpp"
 #include "request.hpp"
-#include "step_table.hpp"
 
 namespace {
 
@@ -66,7 +65,9 @@ int program_main(int, char**) {
 
 void describe() {
   nlohmann::json steps = nlohmann::json::array();
-  for (const auto& s : ex::kStepTable) steps.push_back(std::string(s.name));
+  for (const auto& s : threadspec::vocabulary::kSteps) {
+    if (ex::implemented(s.name)) steps.push_back(std::string(s.name));
+  }
   nlohmann::json protocols = nlohmann::json::array();
   int highest = 0;
   for (int p : ex::kProtocols) {
@@ -101,7 +102,7 @@ int main(int argc, char** argv) {
       text.append(buf, static_cast<std::size_t>(std::cin.gcount()));
       if (text.size() > ex::kMaxRequestBytes) break;
     }
-    request = ex::parse_request(text);
+    request = ex::parse_request(text, ex::implemented);
   } catch (const ex::BadRequest& e) {
     fail(std::string("bad input: ") + e.what());
   }

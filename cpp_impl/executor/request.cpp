@@ -3,8 +3,6 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
-#include "exceptions.hpp"
-
 namespace threadspec::executor {
 
 using nlohmann::json;
@@ -20,6 +18,35 @@ const Field& Step::at(std::string_view name) const {
   if (const Field* f = find(name)) return *f;
   throw BadRequest("step '" + std::string(spec->name) + "' has no field '" + std::string(name) +
                    "'");
+}
+
+std::optional<FieldKind> field_kind(std::string_view k) {
+  static constexpr std::pair<std::string_view, FieldKind> kKinds[] = {
+      {"new-var", FieldKind::new_var},
+      {"var", FieldKind::var},
+      {"fn", FieldKind::fn},
+      {"fn-or-default", FieldKind::fn_or_default},
+      {"callable", FieldKind::callable},
+      {"template", FieldKind::text},
+      {"value", FieldKind::value},
+      {"values", FieldKind::values},
+      {"kwargs", FieldKind::kwargs},
+      {"expr", FieldKind::expr},
+      {"seconds", FieldKind::seconds},
+      {"int", FieldKind::integer},
+      {"bool", FieldKind::boolean},
+      {"steps", FieldKind::steps},
+      {"exception-type", FieldKind::exception_type},
+      {"handlers", FieldKind::handlers},
+      {"stream", FieldKind::stream},
+      {"assign-target", FieldKind::assign_target},
+      {"class-name", FieldKind::class_name},
+      {"none", FieldKind::none},
+  };
+  for (const auto& [name, kind] : kKinds) {
+    if (name == k) return kind;
+  }
+  return std::nullopt;
 }
 
 namespace {
@@ -100,10 +127,20 @@ std::optional<long long> integral(const json& j) {
   return std::nullopt;
 }
 
+/// The vocabulary's exception list contains `name` at `protocol` or below.
+bool known_exception(const std::string& name) {
+  for (auto e : vocabulary::kExceptions) {
+    if (e == name) return true;
+  }
+  return false;
+}
+
 /// Compiles scenario JSON into Steps, with the location of each error.
 class Compiler {
  public:
-  Compiler(const json& functions, int protocol) : functions_(functions), protocol_(protocol) {}
+  Compiler(const json& functions, int protocol,
+           const std::function<bool(std::string_view)>& implemented)
+      : functions_(functions), protocol_(protocol), implemented_(implemented) {}
 
   std::vector<Step> steps(const json& j, const std::string& where) {
     if (!j.is_array()) throw BadRequest(where + " must be a list of steps, not " + describe(j));
@@ -120,65 +157,126 @@ class Compiler {
     throw BadRequest(where + message);
   }
 
+  static int line_of(const json& s, const std::string& where) {
+    auto it = s.find("line");
+    if (it == s.end()) return 0;
+    auto line = integral(*it);
+    if (!line || *line < 0 || *line > INT32_MAX)
+      throw BadRequest("a step in " + where + " has a bad 'line': " + it->dump());
+    return static_cast<int>(*line);
+  }
+
   Step step(const json& s, const std::string& where) {
     if (!s.is_object())
       throw BadRequest("a step in " + where + " must be a mapping, not " + describe(s));
     Step out;
-    if (auto it = s.find("line"); it != s.end()) {
-      auto line = integral(*it);
-      if (!line || *line < 0 || *line > INT32_MAX)
-        throw BadRequest("a step in " + where + " has a bad 'line': " + it->dump());
-      out.line = static_cast<int>(*line);
-    }
+    out.line = line_of(s, where);
     auto op_it = s.find("op");
     if (op_it == s.end() || !op_it->is_string())
       fail(out.line, "", "a step needs 'op', the step's name, as a string");
     const std::string op = op_it->get<std::string>();
-    out.spec = find_step(op);
-    if (!out.spec) fail(out.line, "", "unsupported step '" + op + "'");
+    for (std::size_t i = 0; i < vocabulary::kSteps.size(); ++i) {
+      if (vocabulary::kSteps[i].name == op) {
+        out.spec = &vocabulary::kSteps[i];
+        out.index = i;
+      }
+    }
+    if (!out.spec || (implemented_ && !implemented_(op)))
+      fail(out.line, "", "unsupported step '" + op + "'");
     if (out.spec->protocol > protocol_) {
       fail(out.line, op,
            "needs protocol " + std::to_string(out.spec->protocol) + ", the request says " +
                std::to_string(protocol_));
     }
-    out.index = static_cast<std::size_t>(out.spec - kStepTable);
     for (const auto& [key, value] : s.items()) {
       if (key == "op" || key == "line") continue;
-      const FieldSpec* spec = nullptr;
-      for (const auto& f : out.spec->fields) {
-        if (f.name == key) spec = &f;
+      std::string_view kind;
+      int protocol = out.spec->protocol;
+      bool known = false;
+      if (!out.spec->role.empty() && key == out.spec->role) {
+        kind = out.spec->key_kind;
+        known = true;
       }
-      if (!spec) fail(out.line, op, "unknown field '" + key + "'");
-      out.fields.push_back(field(*spec, value, out.line, op));
+      for (std::size_t i = 0; i < out.spec->field_count && !known; ++i) {
+        const auto& f = vocabulary::kFields[out.spec->first_field + i];
+        if (f.name == key) {
+          kind = f.kind;
+          protocol = f.protocol;
+          known = true;
+        }
+      }
+      if (!known) fail(out.line, op, "unknown field '" + key + "'");
+      if (protocol > protocol_) {
+        fail(out.line, op,
+             "field '" + key + "' needs protocol " + std::to_string(protocol) +
+                 ", the request says " + std::to_string(protocol_));
+      }
+      auto k = field_kind(kind);
+      if (!k)
+        fail(out.line, op, "field '" + key + "' has an unknown kind '" + std::string(kind) + "'");
+      out.fields.push_back(field(key, *k, value, out.line, op));
     }
-    for (const auto& f : out.spec->fields) {
+    if (!out.spec->role.empty() && out.spec->key_kind != "none" && !out.has(out.spec->role))
+      fail(out.line, op, "needs the field '" + std::string(out.spec->role) + "'");
+    for (std::size_t i = 0; i < out.spec->field_count; ++i) {
+      const auto& f = vocabulary::kFields[out.spec->first_field + i];
       if (f.required && !out.has(f.name))
         fail(out.line, op, "needs the field '" + std::string(f.name) + "'");
     }
     if (op == "for" && out.has("range") == out.has("in"))
       fail(out.line, op, "needs exactly one of the fields 'range' and 'in'");
+    if (op == "try" && !out.has("except") && !out.has("finally"))
+      fail(out.line, op, "needs 'except' or 'finally'");
     return out;
   }
 
-  Field field(const FieldSpec& spec, const json& j, int line, const std::string& op) {
+  void function_name(Field& f, const json& j, int line, const std::string& op,
+                     const std::string& what) {
+    if (!j.is_string() || !is_name(j.get<std::string>()))
+      fail(line, op, "field '" + f.name + "' must be " + what + ", not " + shown(j));
+    f.word = j.get<std::string>();
+    if (!functions_.contains(f.word))
+      fail(line, op, "field '" + f.name + "' names undefined function '" + f.word + "'");
+  }
+
+  static std::string shown(const json& j) {
+    if (j.is_string() || j.is_number())
+      return describe(j) + " " + j.dump(-1, ' ', false, json::error_handler_t::replace);
+    return describe(j);
+  }
+
+  /// A number, boolean or (protocol 2) "{EXPR}" field; `accept` tells the JSON types.
+  void scalar(Field& f, const json& j, int line, const std::string& op, const char* what,
+              bool (*accept)(const json&)) {
+    if (j.is_string() && protocol_ >= 2) {
+      f.value = text(j, line, op, f.name);
+      if (!f.value.text->single_expression)
+        fail(line, op,
+             "field '" + f.name + "' must be " + what + " or \"{EXPR}\", not " + shown(j));
+      return;
+    }
+    if (!accept(j)) fail(line, op, "field '" + f.name + "' must be " + what + ", not " + shown(j));
+  }
+
+  Field field(const std::string& key, FieldKind kind, const json& j, int line,
+              const std::string& op) {
     Field f;
-    f.name = std::string(spec.name);
-    f.kind = spec.kind;
+    f.name = key;
+    f.kind = kind;
     auto bad = [&](const std::string& what) {
-      fail(line, op,
-           "field '" + f.name + "' must be " + what + ", not " +
-               (j.is_string() || j.is_number()
-                    ? describe(j) + " " + j.dump(-1, ' ', false, json::error_handler_t::replace)
-                    : describe(j)));
+      fail(line, op, "field '" + f.name + "' must be " + what + ", not " + shown(j));
     };
     auto name = [&](const char* what) {
       if (!j.is_string() || !is_name(j.get<std::string>())) bad(what);
-      f.name_value = j.get<std::string>();
+      f.word = j.get<std::string>();
     };
-    switch (spec.kind) {
+    switch (kind) {
       case FieldKind::new_var:
       case FieldKind::var:
         name("a variable name");
+        break;
+      case FieldKind::class_name:
+        name("a class name");
         break;
       case FieldKind::assign_target: {
         if (!j.is_string()) bad("a variable name or NAME.ATTR");
@@ -186,31 +284,29 @@ class Compiler {
         const auto dot = t.find('.');
         if (!is_name(t.substr(0, dot)) || (dot != std::string::npos && !is_name(t.substr(dot + 1))))
           bad("a variable name or NAME.ATTR");
-        f.name_value = t;
+        f.word = t;
         break;
       }
-      case FieldKind::function:
-        name("a function name");
-        if (!functions_.contains(f.name_value))
-          fail(line, op, "field '" + f.name + "' names undefined function '" + f.name_value + "'");
+      case FieldKind::fn:
+        function_name(f, j, line, op, "a function name");
         break;
-      case FieldKind::hook:
-        name("a function name or \"default\"");
-        if (f.name_value != "default") {
-          auto it = functions_.find(f.name_value);
-          if (it == functions_.end())
-            fail(line, op,
-                 "field '" + f.name + "' names undefined function '" + f.name_value + "'");
+      case FieldKind::fn_or_default:
+        if (j == "default") {
+          f.word = "default";
+        } else {
+          function_name(f, j, line, op, "a function name or \"default\"");
         }
         break;
+      case FieldKind::callable:
+        callable(f, j, line, op);
+        break;
       case FieldKind::exception_type:
-        if (!j.is_string() || !is_exception_class(j.get<std::string>()))
-          bad("an exception class name");
-        f.name_value = j.get<std::string>();
+        if (!j.is_string() || !known_exception(j.get<std::string>())) bad("an exception type");
+        f.word = j.get<std::string>();
         break;
       case FieldKind::stream:
         if (!j.is_string() || (j != "stdout" && j != "stderr")) bad("\"stdout\" or \"stderr\"");
-        f.name_value = j.get<std::string>();
+        f.word = j.get<std::string>();
         break;
       case FieldKind::text:
         if (!j.is_string()) bad("a string (a template)");
@@ -224,59 +320,123 @@ class Compiler {
         f.value = value(j, line, op, f.name);
         break;
       case FieldKind::kwargs:
-        if (!j.is_object()) bad("a mapping of names to values");
-        f.value.kind = ValueNode::Kind::mapping;
-        for (const auto& [k, v] : j.items()) {
-          if (!is_name(k))
-            fail(line, op, "field '" + f.name + "' has a key that is not a name: '" + k + "'");
-          f.value.items.emplace_back(k, value(v, line, op, f.name));
-        }
+        f.value = mapping(j, line, op, f.name);
         break;
-      case FieldKind::timeout:
-        if (j.is_null()) break;  // None
-        [[fallthrough]];
       case FieldKind::seconds:
-        if (j.is_boolean() || !j.is_number())
-          bad(spec.kind == FieldKind::timeout ? "a number of seconds or null"
-                                              : "a number of seconds");
-        if (j.is_number_float()) {
-          f.value.literal = Value(j.get<double>());
-        } else if (auto i = integral(j)) {
-          f.value.literal = Value(static_cast<double>(*i));
-        } else {
-          f.value.literal = Value(j.get<double>());
-        }
+        if (j.is_null()) break;  // None
+        scalar(f, j, line, op, "a number of seconds",
+               [](const json& x) { return x.is_number() && !x.is_boolean(); });
+        if (j.is_number()) f.value.literal = Value(j.get<double>());
         break;
       case FieldKind::integer:
-      case FieldKind::count: {
-        const auto i = j.is_boolean() ? std::nullopt : integral(j);
-        if (!i)
-          bad(spec.kind == FieldKind::count ? "a non-negative integer (64-bit)"
-                                            : "an integer (64-bit)");
-        if (spec.kind == FieldKind::count && *i < 0) bad("a non-negative integer");
-        f.value.literal = Value(*i);
+        scalar(f, j, line, op, "an integer (64-bit)",
+               [](const json& x) { return !x.is_boolean() && integral(x).has_value(); });
+        if (j.is_number()) f.value.literal = Value(*integral(j));
         break;
-      }
       case FieldKind::boolean:
-        if (!j.is_boolean()) bad("true or false");
-        f.value.literal = Value(j.get<bool>());
+        scalar(f, j, line, op, "true or false", [](const json& x) { return x.is_boolean(); });
+        if (j.is_boolean()) f.value.literal = Value(j.get<bool>());
         break;
       case FieldKind::steps:
         f.steps = steps(j, "scenario line " + std::to_string(line) + ": step '" + op +
                                "': field '" + f.name + "'");
         break;
-      case FieldKind::expression:
+      case FieldKind::handlers:
+        handlers(f, j, line, op);
+        break;
+      case FieldKind::expr:
         if (!j.is_string()) bad("an expression (a string)");
-        try {
-          f.expr = parse_expression(j.get<std::string>());
-        } catch (const ParseError& e) {
-          fail(line, op,
-               "field '" + f.name + "': bad expression " + j.dump() + ": " + e.what() +
-                   " at offset " + std::to_string(e.offset));
-        }
+        f.expr = expression(j, line, op, f.name);
+        break;
+      case FieldKind::none:
+        if (!j.is_null()) bad("null (the step takes no value)");
         break;
     }
     return f;
+  }
+
+  void callable(Field& f, const json& j, int line, const std::string& op) {
+    if (j.is_string()) {
+      function_name(f, j, line, op, "a function name, {lambda: F} or {partial: F, ...}");
+      f.callable.function = f.word;
+      return;
+    }
+    if (protocol_ < 2 || !j.is_object())
+      fail(line, op,
+           "field '" + f.name + "' must be a function name" +
+               (protocol_ >= 2 ? ", {lambda: F} or {partial: F, ...}" : "") + ", not " + shown(j));
+    Field inner;
+    inner.name = f.name;
+    if (j.contains("lambda")) {
+      if (j.size() != 1) fail(line, op, "field '" + f.name + "': {lambda: F} takes no other key");
+      function_name(inner, j["lambda"], line, op, "a function name");
+      f.callable.kind = Callable::Kind::lambda;
+    } else if (j.contains("partial")) {
+      for (const auto& [k, _] : j.items()) {
+        if (k != "partial" && k != "args" && k != "kwargs")
+          fail(line, op, "field '" + f.name + "': {partial: F} has an unknown key '" + k + "'");
+      }
+      function_name(inner, j["partial"], line, op, "a function name");
+      f.callable.kind = Callable::Kind::partial;
+      if (auto a = j.find("args"); a != j.end()) {
+        if (!a->is_array()) fail(line, op, "field '" + f.name + "': partial 'args' must be a list");
+        f.callable.args = value(*a, line, op, f.name);
+      } else {
+        f.callable.args.kind = ValueNode::Kind::list;
+      }
+      if (auto k = j.find("kwargs"); k != j.end()) {
+        f.callable.kwargs = mapping(*k, line, op, f.name);
+      } else {
+        f.callable.kwargs.kind = ValueNode::Kind::mapping;
+      }
+    } else {
+      fail(line, op,
+           "field '" + f.name + "' must be a function name, {lambda: F} or {partial: F, ...}");
+    }
+    f.word = inner.word;
+    f.callable.function = inner.word;
+  }
+
+  void handlers(Field& f, const json& j, int line, const std::string& op) {
+    if (!j.is_array()) fail(line, op, "field 'except' must be a list of handlers, not " + shown(j));
+    for (const auto& h : j) {
+      if (!h.is_object()) fail(line, op, "an 'except' handler must be a mapping, not " + shown(h));
+      ExceptHandler out;
+      out.line = line_of(h, "a handler");
+      if (out.line == 0) out.line = line;
+      for (const auto& [k, _] : h.items()) {
+        if (k != "types" && k != "as" && k != "body" && k != "line")
+          fail(out.line, op, "an 'except' handler has an unknown key '" + k + "'");
+      }
+      auto types = h.find("types");
+      if (types == h.end() || !types->is_array() || types->empty())
+        fail(out.line, op, "an 'except' handler needs 'types', a list of exception types");
+      for (const auto& t : *types) {
+        if (!t.is_string() || !known_exception(t.get<std::string>()))
+          fail(out.line, op, "'except' type " + shown(t) + " is not an exception type");
+        out.types.push_back(t.get<std::string>());
+      }
+      if (auto as = h.find("as"); as != h.end()) {
+        if (!as->is_string() || !is_name(as->get<std::string>()))
+          fail(out.line, op, "'except ... as' must be a variable name, not " + shown(*as));
+        out.as = as->get<std::string>();
+      }
+      auto body = h.find("body");
+      if (body == h.end()) fail(out.line, op, "an 'except' handler needs 'body'");
+      out.body = steps(*body, "scenario line " + std::to_string(out.line) + ": an 'except' body");
+      f.handlers.push_back(std::move(out));
+    }
+  }
+
+  ExprPtr expression(const json& j, int line, const std::string& op, const std::string& field) {
+    try {
+      return parse_expression(j.get<std::string>());
+    } catch (const ParseError& e) {
+      fail(line, op,
+           "field '" + field + "': bad expression " +
+               j.dump(-1, ' ', false, json::error_handler_t::replace) + ": " + e.what() +
+               " (column " + std::to_string(e.offset + 1) + ")");
+    }
   }
 
   ValueNode text(const json& j, int line, const std::string& op, const std::string& field) {
@@ -288,7 +448,21 @@ class Compiler {
       fail(line, op,
            "field '" + field + "': bad template " +
                j.dump(-1, ' ', false, json::error_handler_t::replace) + ": " + e.what() +
-               " at offset " + std::to_string(e.offset));
+               " (column " + std::to_string(e.offset + 1) + ")");
+    }
+    return n;
+  }
+
+  ValueNode mapping(const json& j, int line, const std::string& op, const std::string& field) {
+    if (!j.is_object())
+      fail(line, op, "field '" + field + "' must be a mapping of names to values, not " + shown(j));
+    ValueNode n;
+    n.kind = ValueNode::Kind::mapping;
+    for (const auto& [k, v] : j.items()) {
+      if (!is_name(k))
+        fail(line, op, "field '" + field + "' has a key that is not a name: '" + k + "'");
+      n.keys.push_back(k);
+      n.items.push_back(value(v, line, op, field));
     }
     return n;
   }
@@ -317,7 +491,7 @@ class Compiler {
         return text(j, line, op, field);
       case json::value_t::array:
         n.kind = ValueNode::Kind::list;
-        for (const auto& item : j) n.items.emplace_back("", value(item, line, op, field));
+        for (const auto& item : j) n.items.push_back(value(item, line, op, field));
         break;
       default:
         fail(line, op,
@@ -328,6 +502,7 @@ class Compiler {
 
   const json& functions_;
   int protocol_;
+  const std::function<bool(std::string_view)>& implemented_;
 };
 
 std::optional<std::string> optional_string(const json& obj, const char* key,
@@ -341,7 +516,8 @@ std::optional<std::string> optional_string(const json& obj, const char* key,
 
 }  // namespace
 
-Request parse_request(std::string_view text) {
+Request parse_request(std::string_view text,
+                      const std::function<bool(std::string_view)>& implemented) {
   if (text.size() > kMaxRequestBytes)
     throw BadRequest("the request is larger than " + std::to_string(kMaxRequestBytes) + " bytes");
   check_nesting(text);
@@ -394,7 +570,8 @@ Request parse_request(std::string_view text) {
     if (!fn.is_object() || !fn.contains("body"))
       throw BadRequest("function '" + name + "' must be a mapping with 'params' and 'body'");
   }
-  Compiler compiler(*functions, r.protocol);
+  r.program.protocol = r.protocol;
+  Compiler compiler(*functions, r.protocol, implemented);
   for (const auto& [name, fn] : functions->items()) {
     Function out;
     out.name = name;

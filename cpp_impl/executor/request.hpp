@@ -4,6 +4,7 @@
 // parsed here.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -13,14 +14,41 @@
 #include <utility>
 #include <vector>
 
-#include "step_table.hpp"
 #include "template.hpp"
 #include "value.hpp"
+#include "vocabulary_table.hpp"
 
 namespace threadspec::executor {
 
 /// The protocols this executor speaks (section 8.1).
-inline constexpr int kProtocols[] = {1};
+inline constexpr int kProtocols[] = {1, 2};
+
+/// What a field holds (specs/README.md section 4.8), as the request parser compiles it.
+enum class FieldKind {
+  new_var,         // a NAME the step assigns
+  var,             // a NAME of a variable
+  fn,              // the name of a function of the scenario
+  fn_or_default,   // fn, or "default"
+  callable,        // fn, {lambda: F} or {partial: F, args, kwargs}
+  text,            // a template
+  value,           // a value: scalar, template string, or list of values
+  values,          // a list of values
+  kwargs,          // a mapping NAME -> value
+  expr,            // one expression
+  seconds,         // a number, null (None) or "{EXPR}"
+  integer,         // an integer or "{EXPR}"
+  boolean,         // true/false or "{EXPR}"
+  steps,           // a list of steps
+  exception_type,  // an exception class name of the vocabulary
+  handlers,        // except handlers of a try
+  stream,          // "stdout" or "stderr"
+  assign_target,   // NAME or NAME.ATTR
+  class_name,      // a NAME used as a class's __name__
+  none,            // the step takes no value
+};
+
+/// The FieldKind of a vocabulary kind name ("new-var", ...); nullopt for an unknown name.
+[[nodiscard]] std::optional<FieldKind> field_kind(std::string_view vocabulary_kind);
 /// Limits on a request: its size in bytes and the nesting depth of its JSON.
 inline constexpr std::size_t kMaxRequestBytes = 64u << 20;
 inline constexpr int kMaxJsonDepth = 200;
@@ -36,27 +64,48 @@ class BadRequest : public std::runtime_error {
 struct ValueNode {
   enum class Kind { literal, text, list, mapping };
   Kind kind = Kind::literal;
-  Value literal;                                         // literal
-  std::shared_ptr<const Template> text;                  // text
-  std::vector<std::pair<std::string, ValueNode>> items;  // list (names empty), mapping
+  Value literal;                         // literal
+  std::shared_ptr<const Template> text;  // text
+  std::vector<ValueNode> items;          // list, mapping
+  std::vector<std::string> keys;         // mapping: items[i]'s name
 };
 
 struct Step;
 
+/// One `except` clause of a try step.
+struct ExceptHandler {
+  std::vector<std::string> types;
+  std::string as;  // empty: no `as`
+  std::vector<Step> body;
+  int line = 0;
+};
+
+/// A callable field: a function, {lambda: F} or {partial: F, args, kwargs}.
+struct Callable {
+  enum class Kind { function, lambda, partial };
+  Kind kind = Kind::function;
+  std::string function;
+  ValueNode args;    // partial: a list
+  ValueNode kwargs;  // partial: a mapping
+};
+
 /// One field of a step, in the form its kind needs.
 struct Field {
   std::string name;
-  FieldKind kind;
-  ValueNode value;         // text, value, values, kwargs, seconds, timeout, integer, count, boolean
-  std::string name_value;  // new_var, var, assign_target, function, hook, exception_type, stream
-  ExprPtr expr;            // expression
+  FieldKind kind = FieldKind::none;
+  ValueNode value;          // text, value, values, kwargs, seconds, integer, boolean
+  std::string word;         // new_var, var, fn, fn_or_default, assign_target, exception_type,
+                            // stream, class_name
+  ExprPtr expr;             // expr
   std::vector<Step> steps;  // steps
+  std::vector<ExceptHandler> handlers;  // handlers
+  Callable callable;                    // callable
 };
 
 /// One step of the canonical form.
 struct Step {
-  const StepSpec* spec = nullptr;
-  std::size_t index = 0;  // the row of spec in kStepTable
+  const vocabulary::Step* spec = nullptr;
+  std::size_t index = 0;  // the row of spec in vocabulary::kSteps
   int line = 0;           // its line in the YAML file (0 if the request has none)
   std::vector<Field> fields;
 
@@ -83,6 +132,7 @@ struct LoggingConfig {
 
 struct Program {
   std::string id;
+  int protocol = 1;
   std::map<std::string, Function, std::less<>> functions;
   std::vector<Step> main;
   std::optional<LoggingConfig> logging;
@@ -100,6 +150,9 @@ struct Request {
 /// JSON, a missing or wrongly typed field, an unknown step or field, an unknown function or
 /// exception class, a template or expression that does not parse, a number outside the range
 /// the field allows. Never runs anything.
-[[nodiscard]] Request parse_request(std::string_view text);
+/// `implemented(name)` tells whether this executor implements step `name`; a step it does
+/// not implement is rejected like an unknown one (default: every step of the vocabulary).
+[[nodiscard]] Request parse_request(
+    std::string_view text, const std::function<bool(std::string_view)>& implemented = nullptr);
 
 }  // namespace threadspec::executor

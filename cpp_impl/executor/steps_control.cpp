@@ -9,7 +9,7 @@ namespace {
 namespace pt = pythreading;
 
 void assign_step(Interpreter& in, const Step& s, Locals* locals) {
-  const std::string& target = s.at("target").name_value;
+  const std::string& target = s.at("target").word;
   Value value = in.value(s.at("value").value, locals);
   const auto dot = target.find('.');
   if (dot == std::string::npos) {
@@ -31,7 +31,7 @@ void sleep_step(Interpreter& in, const Step& s, Locals* locals) {
 }
 
 void for_step(Interpreter& in, const Step& s, Locals* locals) {
-  const std::string& var = s.at("var").name_value;
+  const std::string& var = s.at("var").word;
   const auto& body = s.at("body").steps;
   if (const Field* range = s.find("range")) {
     const long long n = to_index(in.value(range->value, locals));
@@ -62,12 +62,12 @@ void forever_step(Interpreter& in, const Step& s, Locals* locals) {
 }
 
 void call_step(Interpreter& in, const Step& s, Locals* locals) {
-  in.call(s.at("fn").name_value, in.args(s, locals), in.kwargs(s, locals));
+  in.call(s.at("fn").word, in.args(s, locals), in.kwargs(s, locals));
 }
 
 void raise_step(Interpreter& in, const Step& s, Locals* locals) {
   const Field* message = s.find("message");
-  throw pt::Exception(s.at("type").name_value, message ? in.text(*message, locals) : "");
+  throw pt::Exception(s.at("type").word, message ? in.text(*message, locals) : "");
 }
 
 void exit_step(Interpreter& in, const Step& s, Locals* locals) {
@@ -75,7 +75,7 @@ void exit_step(Interpreter& in, const Step& s, Locals* locals) {
 }
 
 void excepthook_step(Interpreter& in, const Step& s, Locals*) {
-  const std::string& fn = s.at("fn").name_value;
+  const std::string& fn = s.at("fn").word;
   in.install_excepthook(fn == "default" ? std::nullopt : std::optional(fn));
 }
 

@@ -11,7 +11,7 @@ namespace logging = pythreading::logging;
 
 void print_step(Interpreter& in, const Step& s, Locals* locals) {
   const Field* file = s.find("file");
-  const int fd = file && file->name_value == "stderr" ? 2 : 1;
+  const int fd = file && file->word == "stderr" ? 2 : 1;
   emit(fd, in.text(s.at("text"), locals));
 }
 

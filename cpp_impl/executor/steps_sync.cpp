@@ -10,30 +10,30 @@ namespace {
 
 template <class T>
 void make_step(Interpreter& in, const Step& s, Locals* locals) {
-  in.assign(s.at("var").name_value, Value(std::make_shared<T>()), locals);
+  in.assign(s.at("var").word, Value(std::make_shared<T>()), locals);
 }
 
 template <bool Bounded>
 void semaphore_step(Interpreter& in, const Step& s, Locals* locals) {
   const Field* value = s.find("value");
   const long long n = value ? to_index(in.value(value->value, locals)) : 1;
-  in.assign(s.at("var").name_value, Value(std::make_shared<SemaphoreObject>(n, Bounded)), locals);
+  in.assign(s.at("var").word, Value(std::make_shared<SemaphoreObject>(n, Bounded)), locals);
 }
 
 void condition_step(Interpreter& in, const Step& s, Locals* locals) {
   ObjectPtr lock;
   if (const Field* l = s.find("lock")) {
-    Value v = in.lookup(l->name_value, locals);
+    Value v = in.lookup(l->word, locals);
     auto o = v.get_if<ObjectPtr>();
     if (!o) raise("AttributeError", "'" + type_name(v) + "' object has no attribute 'acquire'");
     lock = *o;
   }
-  in.assign(s.at("var").name_value, Value(std::make_shared<ConditionObject>(lock)), locals);
+  in.assign(s.at("var").word, Value(std::make_shared<ConditionObject>(lock)), locals);
 }
 
 void barrier_step(Interpreter& in, const Step& s, Locals* locals) {
   const long long parties = to_index(in.value(s.at("parties").value, locals));
-  in.assign(s.at("var").name_value,
+  in.assign(s.at("var").word,
             Value(std::make_shared<BarrierObject>(parties, in.timeout(s, "timeout", locals))),
             locals);
 }
@@ -43,7 +43,7 @@ void acquire_step(Interpreter& in, const Step& s, Locals* locals) {
   const Field* blocking = s.find("blocking");
   const bool got = lock->acquire(blocking ? truthy(in.value(blocking->value, locals)) : true,
                                  in.timeout(s, "timeout", locals));
-  if (const Field* into = s.find("into")) in.assign(into->name_value, Value(got), locals);
+  if (const Field* into = s.find("into")) in.assign(into->word, Value(got), locals);
 }
 
 void release_step(Interpreter& in, const Step& s, Locals* locals) {
@@ -71,12 +71,12 @@ void clear_step(Interpreter& in, const Step& s, Locals* locals) {
 }
 
 void wait_step(Interpreter& in, const Step& s, Locals* locals) {
-  Value v = in.lookup(s.at("var").name_value, locals);
+  Value v = in.lookup(s.at("var").word, locals);
   auto o = v.get_if<ObjectPtr>();
   auto waitable = o ? std::dynamic_pointer_cast<Waitable>(*o) : nullptr;
   if (!waitable) attribute_error(o ? (*o)->tp_name() : type_name(v), "wait");
   Value result = waitable->wait(in.timeout(s, "timeout", locals));
-  if (const Field* into = s.find("into")) in.assign(into->name_value, std::move(result), locals);
+  if (const Field* into = s.find("into")) in.assign(into->word, std::move(result), locals);
 }
 
 void notify_step(Interpreter& in, const Step& s, Locals* locals) {

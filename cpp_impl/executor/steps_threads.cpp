@@ -9,13 +9,13 @@ namespace {
 namespace pt = pythreading;
 
 void thread_step(Interpreter& in, const Step& s, Locals* locals) {
-  const std::string& var = s.at("var").name_value;
+  const std::string& var = s.at("var").word;
   pt::ThreadOptions opts;
   if (const Field* name = s.find("name")) opts.name = in.text(*name, locals);
   if (const Field* daemon = s.find("daemon")) opts.daemon = truthy(in.value(daemon->value, locals));
   const std::string label = in.new_label(var);
   if (const Field* target = s.find("target")) {
-    const std::string fn = target->name_value;
+    const std::string fn = target->word;
     opts.target_name = fn;
     opts.target = [&in, fn, label, args = in.args(s, locals), kwargs = in.kwargs(s, locals)] {
       in.run_target(label, fn, args, kwargs);
@@ -25,8 +25,8 @@ void thread_step(Interpreter& in, const Step& s, Locals* locals) {
 }
 
 void timer_step(Interpreter& in, const Step& s, Locals* locals) {
-  const std::string& var = s.at("var").name_value;
-  const std::string fn = s.at("target").name_value;
+  const std::string& var = s.at("var").word;
+  const std::string fn = s.at("target").word;
   const std::string label = in.new_label(var);
   pt::Timer t(in.seconds(s.at("interval"), locals),
               [&in, fn, label, args = in.args(s, locals)] { in.run_target(label, fn, args, {}); });

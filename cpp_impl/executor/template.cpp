@@ -4,25 +4,13 @@ namespace threadspec::executor {
 
 namespace {
 
-/// The offset of the `}` closing the expression that starts at `start` (just after its
-/// `{`), skipping quoted strings and nested brackets; throws ParseError if there is none.
+/// The offset of the `}` that closes the interpolation starting at `start` (just after its
+/// `{`): the next `}` (section 3.2: an expression in a template contains no braces).
 std::size_t closing_brace(std::string_view s, std::size_t start) {
-  int depth = 0;
   for (std::size_t i = start; i < s.size(); ++i) {
-    const char c = s[i];
-    if (c == '\'' || c == '"') {
-      for (++i; i < s.size() && s[i] != c; ++i) {
-        if (s[i] == '\\') ++i;
-      }
-      if (i >= s.size()) break;
-    } else if (c == '(' || c == '[') {
-      ++depth;
-    } else if (c == ')' || c == ']') {
-      --depth;
-    } else if (c == '{') {
-      throw ParseError("'{' inside an expression (write '{{' for a literal brace)", i);
-    } else if (c == '}' && depth <= 0) {
-      return i;
+    if (s[i] == '}') return i;
+    if (s[i] == '{') {
+      throw ParseError("'{' inside an interpolation (write '{{' for a literal brace)", i);
     }
   }
   throw ParseError("unclosed '{' (write '{{' for a literal brace)", start - 1);

@@ -26,7 +26,7 @@ struct Template {
 };
 
 /// Parses `text`. Throws ParseError with the offset of the offending brace or character.
-/// Inside `{...}`, quotes delimit strings (which may contain braces) and brackets nest.
+/// An interpolation runs from its `{` to the next `}` and contains no other brace.
 [[nodiscard]] Template parse_template(std::string_view text);
 
 /// The template's value: the expression's own value for a single-expression template,
