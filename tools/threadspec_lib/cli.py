@@ -334,6 +334,7 @@ def build_parser():
     d.add_argument("-q", "--quiet", action="store_true", help="show only undeclared differences")
     d.set_defaults(func=cmd_diff)
     from . import bench; bench.add_parsers(sub)
+    from . import checkbench; checkbench.add_parser(sub)
     return p
 
 
