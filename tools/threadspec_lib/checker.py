@@ -47,12 +47,13 @@ class Observation(object):
     {"kind": "deadline", "after": S} (killed because it hung).
     """
 
-    def __init__(self, lines, end, duration, traced, problems=()):
+    def __init__(self, lines, end, duration, traced, problems=(), overflow=()):
         self.lines = lines            # {"stdout": [Line], "stderr": [Line]}
         self.end = end
         self.duration = duration
         self.traced = traced          # True when the lines carry trace labels
         self.problems = list(problems)  # harness-level problems (trace mismatch...)
+        self.overflow = list(overflow)  # output beyond the harness's limits
 
     def describe_end(self):
         kind = self.end["kind"]
@@ -316,6 +317,8 @@ def check(expect, obs, time_scale=1.0, budget=matching.SEARCH_BUDGET):
                                         "exit %d" % code, obs.describe_end()))
     for problem in obs.problems:
         violations.append(Violation("trace", limits.clip_text(problem)))
+    for problem in getattr(obs, "overflow", ()):
+        violations.append(Violation("output", limits.clip_text(problem)))
 
     # 2. matching per stream
     by_id = {}
