@@ -150,6 +150,7 @@ def run_process(argv, stdin_data, deadline, running_after=None, env=None, trace_
         with _live_lock:
             _live.pop(pgid, None)
         procs.unregister(proc.pid)
+        procs.reap_adopted(pgid)   # re-parented to the harness while the leader died
         for r in readers:
             r.join(5.0)
     duration = time.monotonic() - t0
