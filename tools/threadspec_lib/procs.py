@@ -62,6 +62,16 @@ def preexec(parent=None):
     return _child
 
 
+def spawn_lock():
+    """Held while a child is created and registered (see spawn)."""
+    return _known_lock
+
+
+def add_known(pid):
+    """Register a child created under spawn_lock()."""
+    _known.add(pid)
+
+
 def spawn(start):
     """start() -> a Popen, registered as known before any sweep can see it unknown."""
     with _known_lock:
