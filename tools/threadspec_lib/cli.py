@@ -4,11 +4,11 @@ import argparse
 import fnmatch
 import json
 import os
-import signal
 import sys
+import threading
 import time
 
-from . import engine, impls, loader, report
+from . import containment, engine, impls, limits, loader, report
 
 ROOT = impls.ROOT
 DEFAULT_SPECS = os.path.join(ROOT, "specs")
@@ -79,6 +79,7 @@ def cmd_list(args):
 
 
 def cmd_compile(args):
+    _check_time_scale(args.time_scale)
     try:
         sc = loader.load(args.file)
     except loader.ScenarioError as exc:
@@ -151,9 +152,29 @@ def _run_one_impl(args, impl, selected, errors, all_ids):
     return results, doc, duration
 
 
+def _check_time_scale(value):
+    if not limits.finite(value) or not limits.MIN_TIME_SCALE <= value <= limits.MAX_TIME_SCALE:
+        raise UsageError("--time-scale must be a finite number from %g to %g, not %r" %
+                         (limits.MIN_TIME_SCALE, limits.MAX_TIME_SCALE, value))
+
+
+def _check_outputs(args):
+    """Results paths are checked before anything runs (spec: Limits)."""
+    try:
+        for path in (args.json, args.junit):
+            if path:
+                report.check_writable(path)
+        if args.json_dir:
+            report.check_writable(args.json_dir, directory=True)
+    except OSError as exc:
+        raise UsageError(str(exc))
+
+
 def cmd_run(args):
     if args.repeat < 1 or args.jobs < 1 or args.time_scale <= 0:
         raise UsageError("--repeat and -j must be at least 1 and --time-scale positive")
+    _check_time_scale(args.time_scale)
+    _check_outputs(args)
     selected, errors, everything = _load(args)
     if not selected and not errors:
         raise UsageError("no scenario matches the filters")
@@ -359,16 +380,18 @@ def build_parser():
     mode.add_argument("--cpp-header", action="store_true", help="print the C++ executor's step and field table")
     voc.set_defaults(func=cmd_vocabulary)
     from . import bench; bench.add_parsers(sub)
+    from . import checkbench; checkbench.add_parser(sub)
     return p
 
 
-def _on_sigterm(signum, frame):
-    raise KeyboardInterrupt()
+_depth = [0]
 
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
-    signal.signal(signal.SIGTERM, _on_sigterm)
+    if threading.current_thread() is threading.main_thread():
+        containment.install_interrupt_handlers()
+    _depth[0] += 1
     try:
         return args.func(args)
     except UsageError as exc:
@@ -382,8 +405,24 @@ def main(argv=None):
         runner.kill_all()
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
+    except loader.ScenarioError as exc:
+        _err(str(exc))
+        return 2
     except KeyboardInterrupt:
-        from . import runner
+        if _depth[0] > 1:   # suite and matrix run `run` inside: the outermost call reports
+            raise
+        from . import checkpool, runner
         runner.kill_all()
+        checkpool.kill_all()
         sys.stderr.write("threadspec: interrupted; every process it started was killed; no results file written\n")
         return 130
+    except Exception as exc:   # a defect of the harness: one line, never a traceback
+        if _depth[0] > 1:
+            raise
+        from . import checkpool, runner
+        runner.kill_all()
+        checkpool.kill_all()
+        _err("internal error: %s" % containment.one_line(exc))
+        return 3
+    finally:
+        _depth[0] -= 1

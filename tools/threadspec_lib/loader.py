@@ -236,21 +236,36 @@ class Scenario(object):
         return value
 
 def load(path):
-    """Load and validate one scenario file. Raises ScenarioError."""
+    """Load and validate one scenario file. Raises ScenarioError, and only that: any
+    other exception becomes one naming the file."""
+    try:
+        return _load(path)
+    except ScenarioError:
+        raise
+    except Exception as exc:
+        from .containment import one_line
+        raise ScenarioError(path, None, None, "cannot load the file: %s" % one_line(exc))
+
+
+def _load(path):
+    from . import inputlimits, limits
     try:
         with open(path, "rb") as f:
-            raw = f.read()
+            raw = f.read(limits.MAX_FILE_BYTES + 1)
     except (IOError, OSError) as exc:
         raise ScenarioError(path, None, None, "cannot read the file: %s" % exc.strerror)
+    inputlimits.check_size(path, raw)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ScenarioError(path, raw[:exc.start].count(b"\n") + 1, None, "the file is not UTF-8")
+    inputlimits.prescan(path, text)
     doc = _Document(path, text)
     data = doc.data
     if not isinstance(data, dict):
         raise ScenarioError(path, 1, None, "a scenario is a mapping with id, title, source, main and expect")
     _check_schema(doc, data, (), ())
+    inputlimits.check_values(path, data, doc.line)
     sem = _check_semantics(doc, data)
     return Scenario(path, data, doc, sem.protocol, sem.steps_used, sem.protocol_reason)
 
