@@ -225,6 +225,11 @@ def _is_method(value):
     return callable(value) and not isinstance(value, type) and not isinstance(value, HookArgs)
 
 
+def _exec(code, global_space, local_space):
+    """exec in a function of its own (Python 2 and Jython reject exec beside closures)."""
+    exec(code, global_space, local_space)
+
+
 # --------------------------------------------------------------------------- warning locations
 class CallSites(object):
     """Calls made by a step run in a frame whose code says the scenario id and the step's
@@ -246,7 +251,7 @@ class CallSites(object):
                     space = {}
                     code = compile("\n" * (max(line or 1, 1) - 1) + "def _site(f, a, k): return f(*a, **k)\n",
                                    self.filename, "exec")
-                    exec(code, self.globals, space)
+                    _exec(code, self.globals, space)
                     site = self.sites[line] = space["_site"]
         return site(fn, args, kwargs)
 
@@ -459,7 +464,7 @@ class Interpreter(object):
             source = "def %s(%s):\n    return __run__({%s})\n" % (
                 name, ", ".join(params), ", ".join("%r: %s" % (p, p) for p in params))
             space = {"__run__": run, "__name__": "__main__"}
-            exec(compile(source, "<scenario>", "exec"), space)
+            _exec(compile(source, "<scenario>", "exec"), space, space)
             fn = self.callables[name] = space[str(name)]
             return fn
 
