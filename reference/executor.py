@@ -723,13 +723,22 @@ class Interpreter(object):
         atexit.register(self.function(s["fn"]), *f.value(s.get("args", [])))
 
     def op_fork(self, s, f):
-        with OUT.lock:   # no other thread is half-way through a line when the process forks
+        # No other thread is half-way through a line when the process forks, and the child
+        # starts its steps only once the parent has written what os.fork itself prints (a
+        # 3.12+ warning), so that the two processes' lines reach the streams in trace order.
+        ready_r, ready_w = os.pipe()
+        with OUT.lock:
             pid = f.call(os.fork)
             if pid == 0:
                 OUT.pid = os.getpid()
         if pid != 0:
+            os.close(ready_r)
+            os.close(ready_w)
             f.assign(s["var"], pid)
             return
+        os.close(ready_w)
+        os.read(ready_r, 1)   # returns at EOF: the parent has closed its end
+        os.close(ready_r)
         f.assign(s["var"], 0)
         code = 0
         try:
