@@ -58,7 +58,12 @@ struct Value {
 struct Object {
   virtual ~Object() = default;
   virtual std::string type_name() const = 0;
-  virtual std::string repr() const { return "<" + type_name() + " object>"; }
+  virtual std::string repr() const {
+    std::string s = "<";
+    s += type_name();
+    s += " object>";
+    return s;
+  }
   virtual Value attr(const std::string& name);
 };
 

@@ -590,7 +590,10 @@ std::string Thread::repr() const {
   if (st.started.load(std::memory_order_acquire)) status = "started";
   if (st.done.load(std::memory_order_acquire) != 0) status = "stopped";
   if (st.daemon.load(std::memory_order_relaxed)) status += " daemon";
-  if (auto id = ident()) status += " " + std::to_string(*id);
+  if (auto id = ident()) {
+    status += ' ';
+    status += std::to_string(*id);
+  }
   return std::string("<") + st.class_name + "(" + name() + ", " + status + ")>";
 }
 

@@ -73,7 +73,7 @@ class Loader(unittest.TestCase):
     def test_order_ids_counts_and_interpolation(self):
         self.assertIn("'zz'", self.error(GOOD.replace("then: d", "then: zz")).message)
         self.assertIn("low end", self.error(GOOD.replace("id: w}", 'id: w, count: "3..1"}')).message)
-        self.assertIn("interpolation", self.error(GOOD.replace('"w {n}"', '"w {1+n}"')).message)
+        self.assertIn("template", self.error(GOOD.replace('"w {n}"', '"w {1+}"')).message)
 
     def test_excepthook_arity(self):
         text = GOOD.replace("  - {start: t}", "  - {excepthook: worker}\n  - {start: t}")

@@ -114,9 +114,28 @@ def cmd_compile(args):
     except loader.ScenarioError as exc:
         _err(str(exc))
         return 2
-    doc = {"protocol": 1, "time_scale": args.time_scale, "trace": args.trace, "scenario": sc.canonical()}
+    doc = {"protocol": sc.protocol, "time_scale": args.time_scale, "trace": args.trace, "scenario": sc.canonical()}
     print(json.dumps(doc, indent=1))
     return 0
+
+
+def cmd_vocabulary(args):
+    from . import vocabulary
+    if args.cpp_header:
+        sys.stdout.write(vocabulary.cpp_header(vocabulary.load()))
+        return 0
+    stale = 0
+    for path, (current, generated) in sorted(vocabulary.generated_files().items()):
+        if current == generated:
+            continue
+        if args.write:
+            with open(path, "w") as f:
+                f.write(generated)
+            print("wrote %s" % os.path.relpath(path))
+        else:
+            stale += 1
+            print("STALE %s (regenerate: tools/threadspec vocabulary --write)" % os.path.relpath(path))
+    return 1 if stale else 0
 
 
 def _implementations(args):
@@ -369,6 +388,12 @@ def build_parser():
     d.add_argument("--json", metavar="FILE", help="write the differences as JSON")
     d.add_argument("-q", "--quiet", action="store_true", help="show only undeclared differences")
     d.set_defaults(func=cmd_diff)
+    voc = sub.add_parser("vocabulary", help="files generated from specs/vocabulary.yaml: check or rewrite them")
+    mode = voc.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--check", action="store_true", help="exit 1 when a generated file is out of date")
+    mode.add_argument("--write", action="store_true", help="rewrite the schema, the spec's tables and the C++ table")
+    mode.add_argument("--cpp-header", action="store_true", help="print the C++ executor's step and field table")
+    voc.set_defaults(func=cmd_vocabulary)
     from . import bench; bench.add_parsers(sub)
     return p
 

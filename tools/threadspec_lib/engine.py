@@ -146,10 +146,25 @@ def _one_run(scenario, impl, expect, time_scale, workdir, index):
         if os.path.exists(trace):   # executors append: never mix two runs' traces
             os.unlink(trace)
         argv = impl.argv
-        stdin = json.dumps({"protocol": 1, "time_scale": time_scale, "trace": trace,
+        stdin = json.dumps({"protocol": scenario.protocol, "time_scale": time_scale, "trace": trace,
                             "scenario": scenario.canonical()}).encode("utf-8")
     raw = runner.run_process(argv, stdin, deadline, running_after, env=env, trace_path=trace)
     return raw
+
+
+def unsupported(scenario, impl):
+    """Why impl's executor cannot run the scenario (spec 8.1), or None."""
+    if impl.protocols is None:
+        return None
+    if scenario.protocol not in impl.protocols:
+        line, why = scenario.protocol_reason
+        return ("%s needs protocol %d (%s, line %s); this executor speaks protocol %s" %
+                (scenario.id, scenario.protocol, why, line, ", ".join(str(p) for p in impl.protocols)))
+    missing = sorted((line, name) for name, line in scenario.steps_used.items() if name not in impl.steps)
+    if missing:
+        line, name = missing[0]
+        return "%s uses step %r (line %d), which this executor does not implement" % (scenario.id, name, line)
+    return None
 
 
 def _executor_error(raw):
@@ -175,6 +190,9 @@ def run_scenario(scenario, impl, expectations, time_scale=1.0, repeat=1, workdir
     declared = expectations.lookup(scenario.id, version, time_scale) if expectations else None
     if declared and declared["status"] == "skip":
         return ScenarioResult(scenario, "skip", "declared in %s: %s" % (os.path.relpath(expectations.path), declared["reason"]))
+    why = unsupported(scenario, impl)
+    if why:
+        return ScenarioResult(scenario, "error", why)
     expect, variant_reasons = scenario.effective_expect(version)
     result = ScenarioResult(scenario, "pass")
     result.variant_reasons = variant_reasons
