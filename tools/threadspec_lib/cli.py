@@ -67,6 +67,8 @@ def cmd_validate(args):
 
 
 def cmd_list(args):
+    if args.coverage:
+        return _list_coverage(args)
     selected, errors, _ = _load(args)
     for sc in selected:
         if args.ids:
@@ -76,6 +78,34 @@ def cmd_list(args):
     for e in errors:
         print("INVALID %s" % e, file=sys.stderr)
     return 1 if errors else 0
+
+
+def _list_coverage(args):
+    """The coverage of CPython's threading tests: counts per file (with --verbose, one line per
+    method; with --markdown, COVERAGE.md's text), then every disagreement between the map, the
+    scenarios and the real test files (exit 1 when there is one)."""
+    from . import coverage
+    try:
+        cov = coverage.load_map(args.coverage_map)
+    except coverage.MapError as exc:
+        raise UsageError(str(exc))
+    _, errors, scenarios = _load(args)
+    if args.markdown:
+        sys.stdout.write(coverage.render_markdown(cov, scenarios))
+        return 0
+    print(coverage.summary_table(cov))
+    if args.verbose:
+        print("\n".join(coverage.per_method_lines(cov)))
+    test_dir = coverage.find_test_dir()
+    if test_dir is None:
+        print("threadspec: CPython 3.13's test files not found (set THREADSPEC_CPYTHON_TESTS): "
+              "the map is not checked against them")
+    problems = coverage.check(cov, scenarios, coverage.real_methods(test_dir) if test_dir else None)
+    for p in problems:
+        print("PROBLEM %s" % p)
+    for e in errors:
+        print("INVALID %s" % e, file=sys.stderr)
+    return 1 if problems or errors else 0
 
 
 def cmd_compile(args):
@@ -128,7 +158,9 @@ def _run_one_impl(args, impl, selected, errors, all_ids):
     exp_path = args.expectations or DEFAULT_EXPECTATIONS.get(impl.kind)
     expectations = None
     if exp_path and (args.expectations or os.path.exists(exp_path)):
-        expectations = engine.Expectations.load(exp_path, all_ids)
+        # An implementation's own file names ids of the shipped tree: checked only against it.
+        own_tree = args.expectations or not args.specs
+        expectations = engine.Expectations.load(exp_path, all_ids if own_tree else None)
     print("threadspec: %s %s (emulates Python %s) — %d scenarios, time scale %g, repeat %d, -j %d" %
           (impl.name, impl.version, impl.emulates, len(selected), args.time_scale, args.repeat, args.jobs))
     if impl.kind == "literal":
@@ -322,6 +354,12 @@ def build_parser():
     ls = sub.add_parser("list", help="list scenarios")
     filters(ls)
     ls.add_argument("--ids", action="store_true", help="print only the ids, one per line")
+    ls.add_argument("--coverage", action="store_true",
+                    help="coverage of CPython's threading tests per source file (covered / out of scope / pending)")
+    ls.add_argument("--coverage-map", metavar="FILE", default=os.path.join(ROOT, "specs", "cpython", "coverage.yaml"),
+                    help="with --coverage: the map (default specs/cpython/coverage.yaml)")
+    ls.add_argument("--markdown", action="store_true", help="with --coverage: print COVERAGE.md's text")
+    ls.add_argument("-v", "--verbose", action="store_true", help="with --coverage: one line per test method")
     ls.set_defaults(func=cmd_list)
 
     c = sub.add_parser("compile", help="print the canonical JSON an executor reads for one scenario (spec 8.2)")

@@ -531,8 +531,13 @@ def _check_expect(doc, expect, path, thread_vars):
                 raise doc.error(path + ("absent", i, "re"), "invalid regular expression: %s" % exc)
 
 
+# File names that are never scenarios, in any directory (spec 1): coverage maps of test suites.
+NOT_SCENARIO_NAMES = ("coverage.yaml",)
+
+
 def find_files(roots):
-    """Every *.yaml file under the given files or directories, sorted."""
+    """Every scenario file: the given files, and every *.yaml file under the given
+    directories except NOT_SCENARIOS and NOT_SCENARIO_NAMES, sorted."""
     out = []
     for root in roots:
         if os.path.isfile(root):
@@ -542,7 +547,8 @@ def find_files(roots):
             raise ScenarioError(root, None, None, "no such file or directory")
         for dirpath, dirnames, filenames in os.walk(root):
             dirnames.sort()
-            out.extend(os.path.join(dirpath, f) for f in sorted(filenames) if f.endswith((".yaml", ".yml"))
+            out.extend(os.path.join(dirpath, f) for f in sorted(filenames)
+                       if f.endswith((".yaml", ".yml")) and f not in NOT_SCENARIO_NAMES
                        and os.path.abspath(os.path.join(dirpath, f)) not in NOT_SCENARIOS)
     return sorted(out)
 

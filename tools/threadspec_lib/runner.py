@@ -170,7 +170,7 @@ def run_process(argv, stdin_data, deadline, running_after=None, env=None, trace_
 
 
 def read_trace(path):
-    """The trace events of spec 8.3 that are well formed, in sequence order."""
+    """The trace events of spec 8.3 that are well formed, in the order they were written."""
     return read_trace_checked(path)[0]
 
 
@@ -196,8 +196,10 @@ def _event_problem(ev):
 
 
 def read_trace_checked(path):
-    """(events, problems, found): the well-formed events in sequence order, a problem
-    (at most three, each one line) per malformed one, and whether the file existed.
+    """(events, problems, found): the well-formed events in the file's order, which is the
+    order they were written, across a forked child's events too (spec 8.3), each event's
+    "seq" renumbered to its position; a problem (at most three, each one line) per
+    malformed one; and whether the file existed.
     A torn last line (the process was killed mid-write) is dropped without a problem."""
     events, problems, bad = [], [], 0
     try:
@@ -225,7 +227,8 @@ def read_trace_checked(path):
     if bad > 3:
         problems.append("trace: %d malformed events in all" % bad)
     del torn
-    events.sort(key=lambda e: e["seq"])
+    for i, ev in enumerate(events):
+        ev["seq"] = i
     return events, problems, True
 
 
