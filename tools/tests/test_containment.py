@@ -176,6 +176,15 @@ class Output(unittest.TestCase):
         self.assertIn("longer than", raw.overflow[0])
 
 
+class Input(unittest.TestCase):
+    def test_a_program_that_never_reads_its_input_meets_its_deadline(self):
+        t0 = time.monotonic()
+        raw = runner.run_process(py("import time; print('up', flush=True); time.sleep(60)"), b"x" * (4 << 20), 1.0)
+        self.assertEqual(raw.end["kind"], "deadline")
+        self.assertLess(time.monotonic() - t0, 10)
+        self.assertEqual([t for t, _ in raw.out], ["up"])
+
+
 class Escapes(unittest.TestCase):
     def tearDown(self):
         runner._stopping.clear()

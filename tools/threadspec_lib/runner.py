@@ -92,6 +92,18 @@ def _reader(pipe, cap, t0):
     pipe.close()
 
 
+def _feed(pipe, data):
+    try:
+        pipe.write(data)
+    except (BrokenPipeError, OSError, ValueError):
+        pass   # it exited (or was killed) without reading its input; its status tells why
+    finally:
+        try:
+            pipe.close()
+        except (BrokenPipeError, OSError):
+            pass
+
+
 class RawRun(object):
     """What a process did: its lines (text, time), how it ended, the trace events and
     any problem with the trace or the output's size."""
@@ -130,15 +142,11 @@ def run_process(argv, stdin_data, deadline, running_after=None, env=None, trace_
         for r in readers:
             r.daemon = True
             r.start()
-        try:
-            proc.stdin.write(stdin_data)
-        except (BrokenPipeError, OSError):
-            pass   # it exited without reading its input; its status tells why
-        finally:
-            try:
-                proc.stdin.close()
-            except (BrokenPipeError, OSError):
-                pass
+        # fed by a thread: a program that never reads its input must still meet its deadline
+        writer = threading.Thread(target=_feed, args=(proc.stdin, stdin_data))
+        writer.daemon = True
+        writer.start()
+        readers.append(writer)
         limit = running_after if running_after is not None else deadline
         if not procs.wait_exit(proc, max(0.0, limit - (time.monotonic() - t0))):
             kind = "running" if running_after is not None else "deadline"
