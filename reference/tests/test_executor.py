@@ -61,7 +61,9 @@ class Protocol(unittest.TestCase):
     def test_describe(self):
         out = subprocess.check_output([sys.executable, EXECUTOR, "--describe"])
         info = json.loads(out.decode("utf-8"))
-        self.assertEqual(info["protocol"], 1)
+        self.assertEqual((info["protocol"], info["protocols"]), (2, [1, 2]))
+        self.assertIn("fork", info["steps"])
+        self.assertEqual(info["steps"], sorted(info["steps"]))
         self.assertEqual(info["implementation"], "cpython")
         self.assertEqual(info["version"].split(".")[:2], [str(V[0]), str(V[1])])
         self.assertEqual(info["emulates"], info["version"])

@@ -58,6 +58,7 @@ class Implementation(object):
     def __init__(self, kind, argv, python=None):
         self.kind, self.argv, self.python = kind, argv, python
         self.name = self.version = self.emulates = None
+        self.protocols, self.steps = None, None   # from --describe (spec 8.1); None: literal mode
 
     @property
     def traced(self):
@@ -94,7 +95,24 @@ class Implementation(object):
             raise ImplementationError("%s --describe printed no valid description (%s): %r" %
                                       (argv[0], exc, proc.stdout[:200]))
         self.emulates = info.get("emulates", self.version)
+        if self.kind != "literal":
+            self.protocols, self.steps = _speaks(info)
         return info
+
+
+def _speaks(info):
+    """(protocols, steps) an executor's description declares (spec 8.1): without
+    "protocols", only its "protocol"; without "steps", the steps of those protocols."""
+    from . import vocabulary
+    protocols = info.get("protocols") or [info.get("protocol", 1)]
+    if not isinstance(protocols, list) or not all(isinstance(p, int) for p in protocols):
+        raise ImplementationError("--describe: \"protocols\" must be a list of integers, not %r" % (protocols,))
+    steps = info.get("steps")
+    if steps is None:
+        steps = vocabulary.load().step_names(max(protocols))
+    if not isinstance(steps, list) or not all(isinstance(n, str) for n in steps):
+        raise ImplementationError("--describe: \"steps\" must be a list of step names")
+    return sorted(protocols), set(steps)
 
 
 def find_python(name):
