@@ -582,8 +582,8 @@ class Interpreter(object):
         bootstrap.__name__ = str(s["fn"])
         if not PY2:
             bootstrap.__qualname__ = str(s["fn"])
-        ident = f.call(_threadmod.start_new_thread, bootstrap, tuple(f.value(s.get("args", []))),
-                       f.kwargs(s.get("kwargs")))
+        args = [bootstrap, tuple(f.value(s.get("args", [])))] + ([f.kwargs(s["kwargs"])] if "kwargs" in s else [])
+        ident = f.call(_threadmod.start_new_thread, *args)
         self._into(s, f, ident)
 
     # -- values and lifetimes
