@@ -58,6 +58,8 @@ class GeneratedFiles(unittest.TestCase):
         header = vocabulary.cpp_header(VOCAB)
         for name, step in VOCAB.steps.items():
             self.assertIn('Step{"%s", %d, "%s", "%s",' % (name, step.protocol, step.role or "", step.key), header)
+            if step.role:
+                self.assertIn('Field{"%s", "%s", true, %d}' % (step.role, step.key, step.protocol), header)
             for field in step.fields.values():
                 self.assertIn('Field{"%s", "%s", %s, %d}' % (step.canonical_name(field.name), field.kind,
                                                              "true" if field.required else "false",

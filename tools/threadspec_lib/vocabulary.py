@@ -234,19 +234,21 @@ def cpp_header(vocab):
            "struct Field {", "  std::string_view name;", "  std::string_view kind;", "  bool required;",
            "  int protocol;", "};", "",
            "// One step: its name, the protocol that introduced it, the canonical field its own value",
-           "// moves to (empty for a step that takes none), that value's kind, and its fields:",
-           "// kFields[first_field, first_field + field_count).",
+           "// moves to (empty for a step that takes none), that value's kind, and its canonical",
+           "// fields, the role's first: kFields[first_field, first_field + field_count).",
            "struct Step {", "  std::string_view name;", "  int protocol;", "  std::string_view role;",
            "  std::string_view key_kind;", "  std::size_t first_field;", "  std::size_t field_count;", "};", "",
            "inline constexpr int kMaxProtocol = %d;" % vocab.max_protocol, ""]
     fields, steps = [], []
     for step in vocab.steps.values():
         first = len(fields)
+        if step.role:
+            fields.append('    Field{"%s", "%s", true, %d},' % (step.role, step.key, step.protocol))
         for f in step.fields.values():
             fields.append('    Field{"%s", "%s", %s, %d},' % (step.canonical_name(f.name), f.kind,
                                                                 "true" if f.required else "false", f.protocol))
         steps.append('    Step{"%s", %d, "%s", "%s", %d, %d},' % (step.name, step.protocol, step.role or "",
-                                                                 step.key, first, len(step.fields)))
+                                                                 step.key, first, len(fields) - first))
     out.append("inline constexpr std::array<Field, %d> kFields = {{" % len(fields))
     out += fields
     out += ["}};", ""]
