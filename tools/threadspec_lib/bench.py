@@ -611,8 +611,6 @@ def machine_context(cpp_ctx, py_ctxs, quick):
         "cxx_flags": (cpp_ctx or {}).get("cxx_flags", ""),
         "build_type": (cpp_ctx or {}).get("build_type"),
         "benchmark_version": (cpp_ctx or {}).get("benchmark_version"),
-        "pythreading": (cpp_ctx or {}).get("pythreading"),
-        "pythreading_sync": (cpp_ctx or {}).get("pythreading_sync"),
         "cpu_scaling_enabled": (cpp_ctx or {}).get("cpu_scaling_enabled"),
         "mhz_per_cpu": (cpp_ctx or {}).get("mhz_per_cpu"),
         "pythons": [{"label": python_label(c), "executable": c.get("executable"), "compiler": c.get("python_compiler"),

@@ -4,11 +4,11 @@ import argparse
 import fnmatch
 import json
 import os
-import signal
 import sys
+import threading
 import time
 
-from . import engine, impls, loader, report
+from . import containment, engine, impls, limits, loader, report
 
 ROOT = impls.ROOT
 DEFAULT_SPECS = os.path.join(ROOT, "specs")
@@ -67,6 +67,8 @@ def cmd_validate(args):
 
 
 def cmd_list(args):
+    if args.coverage:
+        return _list_coverage(args)
     selected, errors, _ = _load(args)
     for sc in selected:
         if args.ids:
@@ -78,7 +80,36 @@ def cmd_list(args):
     return 1 if errors else 0
 
 
+def _list_coverage(args):
+    """The coverage of CPython's threading tests: counts per file (with --verbose, one line per
+    method; with --markdown, COVERAGE.md's text), then every disagreement between the map, the
+    scenarios and the real test files (exit 1 when there is one)."""
+    from . import coverage
+    try:
+        cov = coverage.load_map(args.coverage_map)
+    except coverage.MapError as exc:
+        raise UsageError(str(exc))
+    _, errors, scenarios = _load(args)
+    if args.markdown:
+        sys.stdout.write(coverage.render_markdown(cov, scenarios))
+        return 0
+    print(coverage.summary_table(cov))
+    if args.verbose:
+        print("\n".join(coverage.per_method_lines(cov)))
+    test_dir = coverage.find_test_dir()
+    if test_dir is None:
+        print("threadspec: CPython 3.13's test files not found (set THREADSPEC_CPYTHON_TESTS): "
+              "the map is not checked against them")
+    problems = coverage.check(cov, scenarios, coverage.real_methods(test_dir) if test_dir else None)
+    for p in problems:
+        print("PROBLEM %s" % p)
+    for e in errors:
+        print("INVALID %s" % e, file=sys.stderr)
+    return 1 if problems or errors else 0
+
+
 def cmd_compile(args):
+    _check_time_scale(args.time_scale)
     try:
         sc = loader.load(args.file)
     except loader.ScenarioError as exc:
@@ -151,9 +182,29 @@ def _run_one_impl(args, impl, selected, errors, all_ids):
     return results, doc, duration
 
 
+def _check_time_scale(value):
+    if not limits.finite(value) or not limits.MIN_TIME_SCALE <= value <= limits.MAX_TIME_SCALE:
+        raise UsageError("--time-scale must be a finite number from %g to %g, not %r" %
+                         (limits.MIN_TIME_SCALE, limits.MAX_TIME_SCALE, value))
+
+
+def _check_outputs(args):
+    """Results paths are checked before anything runs (spec: Limits)."""
+    try:
+        for path in (args.json, args.junit):
+            if path:
+                report.check_writable(path)
+        if args.json_dir:
+            report.check_writable(args.json_dir, directory=True)
+    except OSError as exc:
+        raise UsageError(str(exc))
+
+
 def cmd_run(args):
     if args.repeat < 1 or args.jobs < 1 or args.time_scale <= 0:
         raise UsageError("--repeat and -j must be at least 1 and --time-scale positive")
+    _check_time_scale(args.time_scale)
+    _check_outputs(args)
     selected, errors, everything = _load(args)
     if not selected and not errors:
         raise UsageError("no scenario matches the filters")
@@ -301,6 +352,12 @@ def build_parser():
     ls = sub.add_parser("list", help="list scenarios")
     filters(ls)
     ls.add_argument("--ids", action="store_true", help="print only the ids, one per line")
+    ls.add_argument("--coverage", action="store_true",
+                    help="coverage of CPython's threading tests per source file (covered / out of scope / pending)")
+    ls.add_argument("--coverage-map", metavar="FILE", default=os.path.join(ROOT, "specs", "cpython", "coverage.yaml"),
+                    help="with --coverage: the map (default specs/cpython/coverage.yaml)")
+    ls.add_argument("--markdown", action="store_true", help="with --coverage: print COVERAGE.md's text")
+    ls.add_argument("-v", "--verbose", action="store_true", help="with --coverage: one line per test method")
     ls.set_defaults(func=cmd_list)
 
     c = sub.add_parser("compile", help="print the canonical JSON an executor reads for one scenario (spec 8.2)")
@@ -359,16 +416,18 @@ def build_parser():
     mode.add_argument("--cpp-header", action="store_true", help="print the C++ executor's step and field table")
     voc.set_defaults(func=cmd_vocabulary)
     from . import bench; bench.add_parsers(sub)
+    from . import checkbench; checkbench.add_parser(sub)
     return p
 
 
-def _on_sigterm(signum, frame):
-    raise KeyboardInterrupt()
+_depth = [0]
 
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
-    signal.signal(signal.SIGTERM, _on_sigterm)
+    if threading.current_thread() is threading.main_thread():
+        containment.install_interrupt_handlers()
+    _depth[0] += 1
     try:
         return args.func(args)
     except UsageError as exc:
@@ -382,8 +441,24 @@ def main(argv=None):
         runner.kill_all()
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
+    except loader.ScenarioError as exc:
+        _err(str(exc))
+        return 2
     except KeyboardInterrupt:
-        from . import runner
+        if _depth[0] > 1:   # suite and matrix run `run` inside: the outermost call reports
+            raise
+        from . import checkpool, runner
         runner.kill_all()
+        checkpool.kill_all()
         sys.stderr.write("threadspec: interrupted; every process it started was killed; no results file written\n")
         return 130
+    except Exception as exc:   # a defect of the harness: one line, never a traceback
+        if _depth[0] > 1:
+            raise
+        from . import checkpool, runner
+        runner.kill_all()
+        checkpool.kill_all()
+        _err("internal error: %s" % containment.one_line(exc))
+        return 3
+    finally:
+        _depth[0] -= 1

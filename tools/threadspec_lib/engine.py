@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import yaml
 
-from . import checker, runner, versions
+from . import checker, checkpool, containment, limits, procs, runner, versions
 from .impls import LITERAL_BOOTSTRAP
 from .loader import ScenarioError, _Document
 
@@ -30,13 +30,20 @@ class Expectations(object):
     def load(cls, path, known_ids):
         if not os.path.exists(path):
             raise ScenarioError(path, None, None, "expectations file not found")
-        with open(path, "rb") as f:
-            raw = f.read()
+        from . import inputlimits
+        try:
+            with open(path, "rb") as f:
+                raw = f.read(limits.MAX_FILE_BYTES + 1)
+        except (IOError, OSError) as exc:
+            raise ScenarioError(path, None, None, "cannot read the file: %s" % exc.strerror)
+        inputlimits.check_size(path, raw)
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise ScenarioError(path, raw[:exc.start].count(b"\n") + 1, None, "the file is not UTF-8")
+        inputlimits.prescan(path, text)
         doc = _Document(path, text)
+        inputlimits.check_values(path, doc.data, doc.line)
         data = doc.data
         if not isinstance(data, dict) or not isinstance(data.get("entries") or [], list):
             raise ScenarioError(path, 1, None, "an expectations file is a mapping with 'implementation' and 'entries'")
@@ -117,7 +124,8 @@ class ScenarioResult(object):
         if self.error:
             out["error"] = self.error
         out["violations"] = [v.to_json() for v in self.violations]
-        out["outcomes"] = [{"outcome": checker.format_outcome(o), "count": n, "class": self.outcome_class[o]}
+        # histogram keys are (outcome, class): each run counts under its own class
+        out["outcomes"] = [{"outcome": checker.format_outcome(o[0]), "count": n, "class": self.outcome_class[o]}
                            for o, n in self.outcomes.most_common()]
         if self.first_failure:
             out["first_failure"] = self.first_failure
@@ -128,7 +136,7 @@ class ScenarioResult(object):
 
 def _one_run(scenario, impl, expect, time_scale, workdir, index):
     timeout = scenario.data.get("timeout", DEFAULT_TIMEOUT)
-    deadline = timeout * time_scale + STARTUP_ALLOWANCE
+    deadline = min(timeout * time_scale + STARTUP_ALLOWANCE, limits.MAX_DEADLINE)
     want_exit = expect.get("exit", 0)
     running_after = want_exit["running_after"] * time_scale if isinstance(want_exit, dict) and \
         "running_after" in want_exit else None
@@ -175,8 +183,10 @@ def _executor_error(raw):
     return None
 
 
-def run_scenario(scenario, impl, expectations, time_scale=1.0, repeat=1, workdir=None, stop=None):
-    """Run one scenario `repeat` times on impl and return its ScenarioResult."""
+def run_scenario(scenario, impl, expectations, time_scale=1.0, repeat=1, workdir=None, stop=None, check=None):
+    """Run one scenario `repeat` times on impl and return its ScenarioResult. `check`
+    replaces checker.check (run_all checks in killable worker processes)."""
+    check = check or checker.check
     t0 = time.monotonic()
     version = impl.emulates or impl.version
     if impl.kind == "literal":
@@ -210,9 +220,10 @@ def run_scenario(scenario, impl, expectations, time_scale=1.0, repeat=1, workdir
         if result.sample is None:
             result.sample = _output(raw)
         obs = runner.observation(raw, impl.traced)
-        res = checker.check(expect, obs, time_scale)
-        result.outcomes[res.outcome] += 1
-        result.outcome_class[res.outcome] = res.outcome_class
+        res = check(expect, obs, time_scale)
+        key = (res.outcome, res.outcome_class)
+        result.outcomes[key] += 1
+        result.outcome_class[key] = res.outcome_class
         if not res.passed:
             result.failed_runs += 1
             if not result.violations:
@@ -248,12 +259,19 @@ def run_all(scenarios, impl, expectations, time_scale=1.0, repeat=1, jobs=1, pro
     Results come back in the scenarios' order. On KeyboardInterrupt every live process
     group is killed before the exception propagates."""
     stop = threading.Event()
-    with runner.Workdir() as workdir:
+    with runner.Workdir() as workdir, checkpool.CheckPool() as checks:
         pool = ThreadPoolExecutor(max_workers=max(1, jobs))
         futures = []
+
+        def one(sc):
+            def error(reason):
+                r = ScenarioResult(sc, "error", reason)
+                r.error = {"file": os.path.relpath(sc.path), "line": None, "field": None, "message": reason}
+                return r
+            return containment.guard(error, run_scenario, sc, impl, expectations, time_scale, repeat, workdir,
+                                     stop, checks.check)
         try:
-            futures += [pool.submit(run_scenario, sc, impl, expectations, time_scale, repeat, workdir, stop)
-                       for sc in scenarios]
+            futures += [pool.submit(one, sc) for sc in scenarios]
             results = []
             for fut in futures:   # a blocking wait that Ctrl-C interrupts (POSIX, Python 3.2+)
                 results.append(fut.result())
@@ -265,6 +283,8 @@ def run_all(scenarios, impl, expectations, time_scale=1.0, repeat=1, jobs=1, pro
             for fut in futures:
                 fut.cancel()
             runner.kill_all()
+            checkpool.kill_all()
             raise
         finally:
             pool.shutdown(wait=True)
+            procs.sweep(orphans=True)   # what escaped every run: adopted by the harness

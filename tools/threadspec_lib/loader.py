@@ -236,21 +236,36 @@ class Scenario(object):
         return value
 
 def load(path):
-    """Load and validate one scenario file. Raises ScenarioError."""
+    """Load and validate one scenario file. Raises ScenarioError, and only that: any
+    other exception becomes one naming the file."""
+    try:
+        return _load(path)
+    except ScenarioError:
+        raise
+    except Exception as exc:
+        from .containment import one_line
+        raise ScenarioError(path, None, None, "cannot load the file: %s" % one_line(exc))
+
+
+def _load(path):
+    from . import inputlimits, limits
     try:
         with open(path, "rb") as f:
-            raw = f.read()
+            raw = f.read(limits.MAX_FILE_BYTES + 1)
     except (IOError, OSError) as exc:
         raise ScenarioError(path, None, None, "cannot read the file: %s" % exc.strerror)
+    inputlimits.check_size(path, raw)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ScenarioError(path, raw[:exc.start].count(b"\n") + 1, None, "the file is not UTF-8")
+    inputlimits.prescan(path, text)
     doc = _Document(path, text)
     data = doc.data
     if not isinstance(data, dict):
         raise ScenarioError(path, 1, None, "a scenario is a mapping with id, title, source, main and expect")
     _check_schema(doc, data, (), ())
+    inputlimits.check_values(path, data, doc.line)
     sem = _check_semantics(doc, data)
     return Scenario(path, data, doc, sem.protocol, sem.steps_used, sem.protocol_reason)
 
@@ -516,8 +531,13 @@ def _check_expect(doc, expect, path, thread_vars):
                 raise doc.error(path + ("absent", i, "re"), "invalid regular expression: %s" % exc)
 
 
+# File names that are never scenarios, in any directory (spec 1): coverage maps of test suites.
+NOT_SCENARIO_NAMES = ("coverage.yaml",)
+
+
 def find_files(roots):
-    """Every *.yaml file under the given files or directories, sorted."""
+    """Every scenario file: the given files, and every *.yaml file under the given
+    directories except NOT_SCENARIOS and NOT_SCENARIO_NAMES, sorted."""
     out = []
     for root in roots:
         if os.path.isfile(root):
@@ -527,7 +547,8 @@ def find_files(roots):
             raise ScenarioError(root, None, None, "no such file or directory")
         for dirpath, dirnames, filenames in os.walk(root):
             dirnames.sort()
-            out.extend(os.path.join(dirpath, f) for f in sorted(filenames) if f.endswith((".yaml", ".yml"))
+            out.extend(os.path.join(dirpath, f) for f in sorted(filenames)
+                       if f.endswith((".yaml", ".yml")) and f not in NOT_SCENARIO_NAMES
                        and os.path.abspath(os.path.join(dirpath, f)) not in NOT_SCENARIOS)
     return sorted(out)
 
