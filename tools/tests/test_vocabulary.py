@@ -125,8 +125,8 @@ class Executors(unittest.TestCase):
 
 class Canonical(unittest.TestCase):
     def test_every_scenario_canonicalizes_by_the_vocabulary_roles(self):
-        scenarios, errors = loader.load_all([loader.SPECS_DIR])
-        self.assertEqual(errors, [])
+        scenarios, _ = loader.load_all([loader.SPECS_DIR])   # (their validity: test_harness)
+        self.assertTrue(scenarios)
 
         def walk(steps):
             for s in steps:
