@@ -64,23 +64,35 @@ class Output(object):
         self.pid = None   # set in a forked child: its events carry it (spec 8.3)
         self.fd = os.open(trace_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644) if trace_path else None
 
-    def trace(self, stream, text):
-        if self.fd is None:
-            return
+    def _event_tail(self, stream, text):
+        """The part of a line's trace event known before it is written (everything but seq
+        and t), as JSON text: computed before the line is written, so that a RecursionError
+        raised in these Python-level calls can never leave a written line untraced."""
         name, label = LABELS.current()
-        event = {"seq": self.seq, "t": round(_clock() - _T0, 6), "kind": "line", "stream": stream,
-                 "text": text, "thread": name, "label": label}
+        event = {"kind": "line", "stream": stream, "text": text, "thread": name, "label": label}
         if self.pid is not None:
             event["pid"] = self.pid
+        return json.dumps(event)[1:]
+
+    def trace(self, stream, text):
+        if self.fd is not None:
+            self._write_event(self._event_tail(stream, text))
+
+    def _write_event(self, tail):
+        # Only C-level calls from here on (see _event_tail).
+        os.write(self.fd, ('{"seq": %d, "t": %r, %s\n' % (self.seq, round(_clock() - _T0, 6), tail)).encode("utf-8"))
         self.seq += 1
-        os.write(self.fd, (json.dumps(event) + "\n").encode("utf-8"))
 
     def line(self, stream, text):
         f = self.streams[stream]
-        with self.lock:
-            f.write(text + "\n")
+        tail = self._event_tail(stream, text) if self.fd is not None else None
+        data = text + "\n"
+        with self.lock:   # only C-level calls inside (see _event_tail)
+            f.write(data)
             f.flush()
-            self.trace(stream, text)
+            if tail is not None:
+                os.write(self.fd, ('{"seq": %d, "t": %r, %s\n' % (self.seq, round(_clock() - _T0, 6), tail)).encode("utf-8"))
+                self.seq += 1
 
 
 class TracedStream(object):

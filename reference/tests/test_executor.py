@@ -291,6 +291,15 @@ class Format2(unittest.TestCase):
         self.assertEqual(status, 0, err[-3:])
         self.assertEqual(o, ["caught RecursionError" if V >= (3, 5) else "caught RuntimeError"])
 
+    def test_recursion_that_prints_keeps_every_line_traced(self):
+        functions = {"down": fn([out("{n}"), step("call", fn="down", args=["{n + 1}"])], ["n"])}
+        handler = {"types": ["RuntimeError"], "line": 2, "body": [out("caught")]}
+        status, o, err, events = run2([step("try", body=[step("call", fn="down", args=[0])],
+                                            **{"except": [handler]})], functions)
+        self.assertEqual((status, o[-1]), (0, "caught"), err[-3:])
+        self.assertGreaterEqual(len(o), 50)
+        self.assertEqual([e["text"] for e in events if e["kind"] == "line"], o)
+
     def test_negative_timeout_is_never_scaled(self):
         main = [step("lock", var="l"), step("acquire", var="l", timeout=-1, into="r"), out("{r}")]
         status, o, err, _ = run2(main, time_scale=0.1)
