@@ -29,6 +29,14 @@ struct Step {
   std::size_t field_count;
 };
 
+// An exception type a scenario can raise or catch, the nearest listed class it derives
+// from (empty for BaseException), and the protocol that introduced its name.
+struct Exception {
+  std::string_view name;
+  std::string_view base;
+  int protocol;
+};
+
 inline constexpr int kMaxProtocol = 2;
 
 inline constexpr std::array<Field, 114> kFields = {{
@@ -205,25 +213,25 @@ inline constexpr std::array<Step, 54> kSteps = {{
     Step{"reset", 2, "var", "var", 113, 1},
 }};
 
-inline constexpr std::array<std::string_view, 18> kExceptions = {{
-    "Exception",
-    "RuntimeError",
-    "ValueError",
-    "TypeError",
-    "KeyError",
-    "ZeroDivisionError",
-    "BaseException",
-    "AssertionError",
-    "AttributeError",
-    "IndexError",
-    "NameError",
-    "OverflowError",
-    "RecursionError",
-    "SystemExit",
-    "KeyboardInterrupt",
-    "OSError",
-    "BrokenBarrierError",
-    "ThreadError",
+inline constexpr std::array<Exception, 18> kExceptions = {{
+    Exception{"Exception", "BaseException", 1},
+    Exception{"RuntimeError", "Exception", 1},
+    Exception{"ValueError", "Exception", 1},
+    Exception{"TypeError", "Exception", 1},
+    Exception{"KeyError", "Exception", 1},
+    Exception{"ZeroDivisionError", "Exception", 1},
+    Exception{"BaseException", "", 2},
+    Exception{"AssertionError", "Exception", 2},
+    Exception{"AttributeError", "Exception", 2},
+    Exception{"IndexError", "Exception", 2},
+    Exception{"NameError", "Exception", 2},
+    Exception{"OverflowError", "Exception", 2},
+    Exception{"RecursionError", "RuntimeError", 2},
+    Exception{"SystemExit", "BaseException", 2},
+    Exception{"KeyboardInterrupt", "BaseException", 2},
+    Exception{"OSError", "Exception", 2},
+    Exception{"BrokenBarrierError", "RuntimeError", 2},
+    Exception{"ThreadError", "RuntimeError", 2},
 }};
 
 }  // namespace threadspec::vocabulary

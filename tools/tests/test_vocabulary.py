@@ -86,6 +86,22 @@ class Vocabulary(unittest.TestCase):
         self.assertLessEqual(roles, {"var", "fn", "text", "seconds", "type", "code", "cond", "expr", "value",
                                      "body", "target"})
 
+    def test_exception_bases_are_pythons(self):
+        import builtins
+        import threading
+
+        def cls(name):
+            return getattr(threading if name in ("BrokenBarrierError", "ThreadError") else builtins, name)
+        for name, base in VOCAB.exception_bases.items():
+            with self.subTest(name=name):
+                if base is None:
+                    self.assertIs(cls(name), BaseException)
+                    continue
+                self.assertTrue(issubclass(cls(name), cls(base)))
+                for other in VOCAB.exceptions:   # no listed class lies between it and its base
+                    if cls(other) not in (cls(name), cls(base)) and issubclass(cls(name), cls(other)):
+                        self.assertTrue(issubclass(cls(base), cls(other)), other)
+
     def test_protocol_1_is_format_1(self):
         format1 = ["acquire", "assign", "barrier", "bounded_semaphore", "call", "cancel", "clear", "condition",
                    "critical", "debug", "error", "event", "excepthook", "exit", "for", "forever", "info", "join",
