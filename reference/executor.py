@@ -272,14 +272,13 @@ SITES = CallSites()
 
 
 class Frame(object):
-    """A scope (spec 2): a function's locals (None in main) over the globals, the line of
-    the step running in it, and the exceptions its except handlers are handling."""
+    """A scope (spec 2): a function's locals (None in main) over the globals, and the line
+    of the step running in it."""
 
     def __init__(self, interp, local_vars):
         self.interp = interp
         self.locals = local_vars
         self.line = None
-        self.handling = []
 
     def lookup(self, name):
         if self.locals is not None and name in self.locals:
@@ -406,7 +405,7 @@ REQUIRED = {
     "info": ["text"], "warning": ["text"], "error": ["text"], "critical": ["text"], "sleep": ["seconds"],
     "for": ["var", "body"], "forever": ["body"], "if": ["cond", "then"], "while": ["cond", "max", "body"],
     "try": ["body"], "raise": ["type"], "reraise": [], "call": ["fn"], "return": ["value"], "exit": ["code"],
-    "excepthook": ["fn"], "atexit": ["fn"], "fork": ["var", "child"], "waitpid": ["var"], "lock": ["var"],
+    "excepthook": ["fn"], "atexit": ["fn"], "fork": ["var"], "waitpid": ["var"], "lock": ["var"],
     "rlock": ["var"], "event": ["var"], "semaphore": ["var"], "bounded_semaphore": ["var"],
     "condition": ["var"], "barrier": ["var", "parties"], "local": ["var"], "acquire": ["var"],
     "release": ["var"], "with": ["var", "body"], "set": ["var"], "clear": ["var"], "wait": ["var"],
@@ -692,11 +691,9 @@ class Interpreter(object):
     def _handle(self, handler, exc, f):
         if "as" in handler:
             f.assign(handler["as"], exc)
-        f.handling.append(exc)
         try:
             self.run_steps(handler["body"], f)
         finally:
-            f.handling.pop()
             if "as" in handler:
                 try:
                     f.delete(handler["as"])
@@ -708,7 +705,7 @@ class Interpreter(object):
         raise cls(f.render(s["message"])) if "message" in s else cls()
 
     def op_reraise(self, s, f):
-        raise f.handling[-1]
+        raise   # bare: Python's own rule for the exception being handled in this thread
 
     def op_call(self, s, f):
         result = self.function(s["fn"])(*f.value(s.get("args", [])), **f.kwargs(s.get("kwargs")))
@@ -752,6 +749,8 @@ class Interpreter(object):
         os.read(ready_r, 1)   # returns at EOF: the parent has closed its end
         os.close(ready_r)
         f.assign(s["var"], 0)
+        if "child" not in s:   # the child goes on with the program, as after os.fork()
+            return
         code = 0
         try:
             self.run_steps(s["child"], f)
@@ -778,8 +777,8 @@ class Interpreter(object):
         def op(self, s, f):
             f.assign(s["var"], factory(self, s, f))
         return op
-    op_lock = _make(lambda self, s, f: f.call(threading.Lock))
-    op_rlock = _make(lambda self, s, f: f.call(threading.RLock))
+    op_lock = _make(lambda self, s, f: f.call(threading.Lock, *f.value(s.get("args", []))))
+    op_rlock = _make(lambda self, s, f: f.call(threading.RLock, *f.value(s.get("args", []))))
     op_event = _make(lambda self, s, f: f.call(threading.Event))
     op_semaphore = _make(lambda self, s, f: f.call(threading.Semaphore, *(
         [self.number(s["value"], f)] if "value" in s else [])))

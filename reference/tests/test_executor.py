@@ -263,6 +263,30 @@ class Format2(unittest.TestCase):
         self.assertEqual((status, o), (1, ["caught ValueError ''", "outer", "finally"]))
         self.assertEqual(err[-1], "KeyError")
 
+    def test_reraise_with_no_exception_being_handled(self):
+        functions = {"f": fn([step("reraise")])}
+        main = [step("thread", var="t", target="f"), step("start", var="t"), step("join", var="t"),
+                step("lock", var="l", args=[1])]
+        status, o, err, _ = run2(main, functions)
+        self.assertEqual(status, 1)
+        if V >= (3, 0):
+            self.assertIn("RuntimeError: No active exception to reraise", err)
+            self.assertTrue(err[-1].startswith("TypeError"), err[-1])   # Lock(1)
+        else:
+            self.assertTrue(any(line.startswith("TypeError") for line in err), err)
+
+    def test_fork_without_child_steps_goes_on_in_both(self):
+        if not hasattr(os, "fork"):
+            return
+        functions = {"bye": fn([out("atexit in {who}")])}
+        main = [step("fork", var="p"),
+                step("if", cond="p == 0", then=[step("assign", target="who", value="child")],
+                     **{"else": [step("assign", target="who", value="parent"), step("waitpid", var="p", into="s"),
+                                 out("child ended with {s}")]}),
+                step("atexit", fn="bye")]
+        status, o, err, _ = run2(main, functions)
+        self.assertEqual((status, o), (0, ["atexit in child", "child ended with 0", "atexit in parent"]), err)
+
     def test_unknown_exception_name_raises_what_python_raises(self):
         handler = {"types": ["RecursionError"], "line": 3, "body": []}
         status, _, err, _ = run2([step("try", body=[step("raise", type="ValueError", message="v")],

@@ -95,10 +95,10 @@ class Errors(unittest.TestCase):
         self.assertEqual(self.load(scenario("  - {for: x, in: enumerate, do: []}\n")).protocol, 1)
         self.assertEqual(self.load(scenario("  - {for: x, in: '[1, 2]', do: []}\n")).protocol, 2)
 
-    def test_reraise_only_in_a_handler(self):
-        self.assertError("  - {reraise: }\n", "main[1].reraise", "except handler")
-        self.assertError("  - try: [{reraise: }]\n    finally: []\n", "main[1].try[0].reraise", "except handler")
-        self.load(scenario("  - try: [{print: x}]\n    except: [{type: Exception, do: [{reraise: }]}]\n"))
+    def test_reraise_anywhere_and_fork_without_child(self):
+        self.assertEqual(self.load(scenario("  - {reraise: }\n")).protocol, 2)
+        sc = self.load(scenario("  - {fork: p}\n  - {if: 'p == 0', then: [{print: child}]}\n"))
+        self.assertEqual(sc.canonical()["main"][1], {"op": "fork", "line": 9, "var": "p"})
 
     def test_try_needs_except_or_finally(self):
         self.assertError("  - {try: [{print: x}]}\n", "main[1].try", "'except' or 'finally'")
@@ -110,7 +110,8 @@ class Errors(unittest.TestCase):
         self.assertError("  - {release: t, n: 1.5}\n", "main[1].n", "integer")
         self.assertError("  - {call: worker, kwargs: [1]}\n", "main[1].kwargs")
         self.assertError("  - {thread: u, target: {lambda: worker, args: [1]}}\n", "main[1].target.args", "'args'")
-        self.assertError("  - {fork: p}\n", "main[1].child", "child")
+        self.assertError("  - {fork: p, child: {exit: 1}}\n", "main[1].child")
+        self.assertError("  - {lock: l, args: 1}\n", "main[1].args", "array")
 
     def test_function_references(self):
         self.assertError("  - {thread: u, target: {lambda: nobody}}\n", "main[1].target.lambda", "'nobody'")

@@ -334,9 +334,6 @@ class _Semantics(object):
             raise self.doc.error(here, "a for step needs exactly one of 'range' or 'in'")
         if name == "try" and "except" not in step and "finally" not in step:
             raise self.doc.error(here + ("try",), "a try step needs 'except' or 'finally'")
-        if name == "reraise" and not in_handler:
-            raise self.doc.error(here + ("reraise",), "reraise is a bare raise: it belongs in the do of an "
-                                 "except handler")
         if name in ("thread", "timer"):
             self.thread_labels.add(step[name])
         if name == "start_new_thread" and "label" in step:
