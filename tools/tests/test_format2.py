@@ -73,6 +73,22 @@ class Errors(unittest.TestCase):
         self.assertError("  - {wait_for: c, predicate: 'True'}\n", "main[1].wait_for", "'c'")
         self.assertError("  - {del: gone}\n", "main[1].del", "'gone'")
 
+    def test_protocol_2_scoping(self):
+        self.assertError("  - {print: '{x + 1}'}\n  - {assign: x, value: 1}\n", "main[1].print",
+                         "'x' before any step of main above it creates it")
+        self.assertError("  - {assign: y, value: '{n + 1}'}\n", "main[1].value", "only functions create")
+        with self.assertRaises(loader.ScenarioError) as cm:
+            self.load(HEAD.replace("  hook:", "  other: [{print: '{n + 1}'}]\n  hook:") + TAIL)
+        self.assertEqual((cm.exception.line, cm.exception.field), (6, "functions.other[0].print"))
+        self.assertIn("another function's local", cm.exception.message)
+        # A step's own reads come before what it creates; bodies see both.
+        self.assertError("  - {assign: z, value: '{z + 1}'}\n", "main[1].value", "'z' before")
+        self.load(scenario("  - {assign: z, value: 1}\n  - {assign: z, value: '{z + 1}'}\n"
+                           "  - {for: i, in: '[z]', do: [{print: '{i + z}'}]}\n"
+                           "  - try: [{print: x}]\n    except: [{type: Exception, as: e, do: [{print: '{e}'}]}]\n"))
+        # Protocol 1 keeps format 1's rule: created by some step anywhere.
+        self.assertEqual(self.load(scenario("  - {with: l, do: []}\n  - {lock: l}\n")).protocol, 1)
+
     def test_functions_and_builtins_in_expressions(self):
         self.assertError("  - {print: '{t(1)}'}\n", "main[1].print", "not a function")
         self.assertError("  - {print: '{len}'}\n", "main[1].print", "builtin", "len(x)")
