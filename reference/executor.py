@@ -64,23 +64,35 @@ class Output(object):
         self.pid = None   # set in a forked child: its events carry it (spec 8.3)
         self.fd = os.open(trace_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644) if trace_path else None
 
-    def trace(self, stream, text):
-        if self.fd is None:
-            return
+    def _event_tail(self, stream, text):
+        """The part of a line's trace event known before it is written (everything but seq
+        and t), as JSON text: computed before the line is written, so that a RecursionError
+        raised in these Python-level calls can never leave a written line untraced."""
         name, label = LABELS.current()
-        event = {"seq": self.seq, "t": round(_clock() - _T0, 6), "kind": "line", "stream": stream,
-                 "text": text, "thread": name, "label": label}
+        event = {"kind": "line", "stream": stream, "text": text, "thread": name, "label": label}
         if self.pid is not None:
             event["pid"] = self.pid
+        return json.dumps(event)[1:]
+
+    def trace(self, stream, text):
+        if self.fd is not None:
+            self._write_event(self._event_tail(stream, text))
+
+    def _write_event(self, tail):
+        # Only C-level calls from here on (see _event_tail).
+        os.write(self.fd, ('{"seq": %d, "t": %r, %s\n' % (self.seq, round(_clock() - _T0, 6), tail)).encode("utf-8"))
         self.seq += 1
-        os.write(self.fd, (json.dumps(event) + "\n").encode("utf-8"))
 
     def line(self, stream, text):
         f = self.streams[stream]
-        with self.lock:
-            f.write(text + "\n")
+        tail = self._event_tail(stream, text) if self.fd is not None else None
+        data = text + "\n"
+        with self.lock:   # only C-level calls inside (see _event_tail)
+            f.write(data)
             f.flush()
-            self.trace(stream, text)
+            if tail is not None:
+                os.write(self.fd, ('{"seq": %d, "t": %r, %s\n' % (self.seq, round(_clock() - _T0, 6), tail)).encode("utf-8"))
+                self.seq += 1
 
 
 class TracedStream(object):
@@ -260,14 +272,13 @@ SITES = CallSites()
 
 
 class Frame(object):
-    """A scope (spec 2): a function's locals (None in main) over the globals, the line of
-    the step running in it, and the exceptions its except handlers are handling."""
+    """A scope (spec 2): a function's locals (None in main) over the globals, and the line
+    of the step running in it."""
 
     def __init__(self, interp, local_vars):
         self.interp = interp
         self.locals = local_vars
         self.line = None
-        self.handling = []
 
     def lookup(self, name):
         if self.locals is not None and name in self.locals:
@@ -394,7 +405,7 @@ REQUIRED = {
     "info": ["text"], "warning": ["text"], "error": ["text"], "critical": ["text"], "sleep": ["seconds"],
     "for": ["var", "body"], "forever": ["body"], "if": ["cond", "then"], "while": ["cond", "max", "body"],
     "try": ["body"], "raise": ["type"], "reraise": [], "call": ["fn"], "return": ["value"], "exit": ["code"],
-    "excepthook": ["fn"], "atexit": ["fn"], "fork": ["var", "child"], "waitpid": ["var"], "lock": ["var"],
+    "excepthook": ["fn"], "atexit": ["fn"], "fork": ["var"], "waitpid": ["var"], "lock": ["var"],
     "rlock": ["var"], "event": ["var"], "semaphore": ["var"], "bounded_semaphore": ["var"],
     "condition": ["var"], "barrier": ["var", "parties"], "local": ["var"], "acquire": ["var"],
     "release": ["var"], "with": ["var", "body"], "set": ["var"], "clear": ["var"], "wait": ["var"],
@@ -582,8 +593,8 @@ class Interpreter(object):
         bootstrap.__name__ = str(s["fn"])
         if not PY2:
             bootstrap.__qualname__ = str(s["fn"])
-        ident = f.call(_threadmod.start_new_thread, bootstrap, tuple(f.value(s.get("args", []))),
-                       f.kwargs(s.get("kwargs")))
+        args = [bootstrap, tuple(f.value(s.get("args", [])))] + ([f.kwargs(s["kwargs"])] if "kwargs" in s else [])
+        ident = f.call(_threadmod.start_new_thread, *args)
         self._into(s, f, ident)
 
     # -- values and lifetimes
@@ -680,11 +691,9 @@ class Interpreter(object):
     def _handle(self, handler, exc, f):
         if "as" in handler:
             f.assign(handler["as"], exc)
-        f.handling.append(exc)
         try:
             self.run_steps(handler["body"], f)
         finally:
-            f.handling.pop()
             if "as" in handler:
                 try:
                     f.delete(handler["as"])
@@ -696,7 +705,7 @@ class Interpreter(object):
         raise cls(f.render(s["message"])) if "message" in s else cls()
 
     def op_reraise(self, s, f):
-        raise f.handling[-1]
+        raise   # bare: Python's own rule for the exception being handled in this thread
 
     def op_call(self, s, f):
         result = self.function(s["fn"])(*f.value(s.get("args", [])), **f.kwargs(s.get("kwargs")))
@@ -740,6 +749,8 @@ class Interpreter(object):
         os.read(ready_r, 1)   # returns at EOF: the parent has closed its end
         os.close(ready_r)
         f.assign(s["var"], 0)
+        if "child" not in s:   # the child goes on with the program, as after os.fork()
+            return
         code = 0
         try:
             self.run_steps(s["child"], f)
@@ -766,8 +777,8 @@ class Interpreter(object):
         def op(self, s, f):
             f.assign(s["var"], factory(self, s, f))
         return op
-    op_lock = _make(lambda self, s, f: f.call(threading.Lock))
-    op_rlock = _make(lambda self, s, f: f.call(threading.RLock))
+    op_lock = _make(lambda self, s, f: f.call(threading.Lock, *f.value(s.get("args", []))))
+    op_rlock = _make(lambda self, s, f: f.call(threading.RLock, *f.value(s.get("args", []))))
     op_event = _make(lambda self, s, f: f.call(threading.Event))
     op_semaphore = _make(lambda self, s, f: f.call(threading.Semaphore, *(
         [self.number(s["value"], f)] if "value" in s else [])))
