@@ -735,14 +735,17 @@ class Interpreter(object):
         # No other thread is half-way through a line when the process forks, and the child
         # starts its steps only once the parent has written what os.fork itself prints (a
         # 3.12+ warning), so that the two processes' lines reach the streams in trace order.
-        ready_r, ready_w = os.pipe()
+        # The pipe lives only while OUT.lock is held in the parent, so a child forked by
+        # another thread never inherits its write end (which would keep this child waiting).
         with OUT.lock:
+            ready_r, ready_w = os.pipe()
             pid = f.call(os.fork)
             if pid == 0:
                 OUT.pid = os.getpid()
+            else:
+                os.close(ready_r)
+                os.close(ready_w)
         if pid != 0:
-            os.close(ready_r)
-            os.close(ready_w)
             f.assign(s["var"], pid)
             return
         os.close(ready_w)
