@@ -516,9 +516,15 @@ def line_buffer_streams():
 
 
 def describe():
+    """version: the implementation's own release (PyPy 7.3.11); emulates: the Python
+    language version it implements."""
     impl = platform.python_implementation().lower()
-    version = platform.python_version()
-    print(json.dumps({"protocol": PROTOCOL, "implementation": impl, "version": version, "emulates": version}))
+    language = platform.python_version()
+    release = language
+    pypy = getattr(sys, "pypy_version_info", None)
+    if pypy is not None:
+        release = "%d.%d.%d" % tuple(pypy[:3])
+    print(json.dumps({"protocol": PROTOCOL, "implementation": impl, "version": release, "emulates": language}))
 
 
 def fail(message):

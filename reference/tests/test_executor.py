@@ -6,6 +6,7 @@ from __future__ import print_function
 
 import json
 import os
+import platform
 import shutil
 import subprocess
 import sys
@@ -62,9 +63,12 @@ class Protocol(unittest.TestCase):
         out = subprocess.check_output([sys.executable, EXECUTOR, "--describe"])
         info = json.loads(out.decode("utf-8"))
         self.assertEqual(info["protocol"], 1)
-        self.assertEqual(info["implementation"], "cpython")
-        self.assertEqual(info["version"].split(".")[:2], [str(V[0]), str(V[1])])
-        self.assertEqual(info["emulates"], info["version"])
+        self.assertEqual(info["implementation"], platform.python_implementation().lower())
+        self.assertEqual(info["emulates"].split(".")[:2], [str(V[0]), str(V[1])])
+        if hasattr(sys, "pypy_version_info"):   # PyPy's own release, not the language version
+            self.assertEqual(info["version"], "%d.%d.%d" % tuple(sys.pypy_version_info[:3]))
+        else:
+            self.assertEqual(info["version"], info["emulates"])
 
     def test_unknown_op_is_an_error_before_anything_runs(self):
         status, out, err, _ = run([step("print", text="hi"), step("frobnicate", var="x", line=7)])
