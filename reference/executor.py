@@ -51,14 +51,22 @@ class Output(object):
         self.seq = 0
         self.fd = os.open(trace_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644) if trace_path else None
 
-    def trace(self, stream, text):
+    def event(self, kind, **fields):
+        """Append one trace event (spec 8.3) in one write; callers hold self.lock."""
         if self.fd is None:
             return
-        me = threading.current_thread()
-        event = {"seq": self.seq, "t": round(_clock() - _T0, 6), "kind": "line", "stream": stream,
-                 "text": text, "thread": me.name, "label": LABELS.get(me)}
+        fields.update(seq=self.seq, t=round(_clock() - _T0, 6), kind=kind)
         self.seq += 1
-        os.write(self.fd, (json.dumps(event) + "\n").encode("utf-8"))
+        os.write(self.fd, (json.dumps(fields) + "\n").encode("utf-8"))
+
+    def started(self):
+        """The `started` event: the program starts now (the first event of the trace)."""
+        with self.lock:
+            self.event("started")
+
+    def trace(self, stream, text):
+        me = threading.current_thread()
+        self.event("line", stream=stream, text=text, thread=me.name, label=LABELS.get(me))
 
     def line(self, stream, text):
         f = self.streams[stream]
@@ -555,6 +563,7 @@ def main():
     atexit.register(sys.stderr.flush_partial)
     # Deprecation warnings caused by the program show as they would in a __main__ module.
     warnings.filterwarnings("default", category=DeprecationWarning)
+    OUT.started()
     if "logging" in request["scenario"]:
         configure_logging(request["scenario"]["logging"])
     interp.run_steps(request["scenario"]["main"], Frame(interp, None))

@@ -102,11 +102,13 @@ class Output(unittest.TestCase):
         self.assertEqual(status, 0)
         self.assertEqual(out, ["Worker: 0", "Worker: 1"])
         self.assertEqual(err, ["done"])
+        self.assertEqual((events[0]["kind"], events[0]["seq"]), ("started", 0))   # spec 8.3: the first event
         lines = [e for e in events if e["kind"] == "line"]
+        self.assertEqual(len(lines), len(events) - 1)
         self.assertEqual([(e["stream"], e["text"], e["label"]) for e in lines],
                          [("stdout", "Worker: 0", "t[0]"), ("stdout", "Worker: 1", "t[1]"), ("stderr", "done", "main")])
-        self.assertEqual([e["seq"] for e in lines], [0, 1, 2])
-        self.assertTrue(all(a["t"] <= b["t"] for a, b in zip(lines, lines[1:])))
+        self.assertEqual([e["seq"] for e in lines], [1, 2, 3])
+        self.assertTrue(all(a["t"] <= b["t"] for a, b in zip(events, events[1:])))
         self.assertEqual(lines[2]["thread"], "MainThread")
 
     def test_templates_format_like_python3_str(self):
@@ -159,7 +161,7 @@ class Semantics(unittest.TestCase):
         self.assertEqual(out, ["before"])
         self.assertEqual(err[0], "Traceback (most recent call last):")
         self.assertEqual(err[-1], "ValueError: boom")
-        traced = [e for e in events if e["stream"] == "stderr"]
+        traced = [e for e in events if e.get("stream") == "stderr"]
         self.assertEqual(traced[-1]["text"], "ValueError: boom")
         self.assertEqual(traced[-1]["label"], "main")
 
