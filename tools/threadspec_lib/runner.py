@@ -52,17 +52,44 @@ def _reader(pipe, sink, t0):
 
 
 class RawRun(object):
-    """What a process did: its lines (text, time), how it ended, the trace events."""
+    """What a process did: its lines (text, time read since spawn), how it ended, the
+    trace events, and `startup`: seconds from spawn until its program started (None when
+    no start was seen)."""
 
-    def __init__(self, out, err, end, duration, trace):
+    def __init__(self, out, err, end, duration, trace, startup=None):
         self.out, self.err, self.end, self.duration, self.trace = out, err, end, duration, trace
+        self.startup = startup
 
 
-def run_process(argv, stdin_data, deadline, running_after=None, env=None, trace_path=None):
+def _first_event(path):
+    """True once the trace file holds a whole first event (spec 8.3: `started`)."""
+    try:
+        with open(path, "rb") as f:
+            return f.readline().endswith(b"\n")
+    except (IOError, OSError):
+        return False
+
+
+def _wait_for_start(proc, trace_path, allowance, t0):
+    """Wait until the program starts (the trace's first event appears), the process ends,
+    or `allowance` seconds after spawn. Returns the start time (monotonic), or None."""
+    while True:
+        if _first_event(trace_path):
+            return time.monotonic()
+        if proc.poll() is not None or time.monotonic() - t0 >= allowance:
+            return None
+        time.sleep(0.005)
+
+
+def run_process(argv, stdin_data, deadline, running_after=None, env=None, trace_path=None, startup_allowance=None):
     """Run argv with stdin_data, wait until it exits, or until `running_after` seconds
     (then it is killed and reported as running), or until `deadline` seconds (killed and
     reported as a deadline). Returns a RawRun. The process group is always killed before
-    returning, so nothing it started survives."""
+    returning, so nothing it started survives.
+
+    With `startup_allowance` and a trace: both times count from the moment the program
+    starts (its first trace event), which may come up to `startup_allowance` seconds after
+    spawn; without a start within it, they count from spawn plus the allowance."""
     t0 = time.monotonic()
     proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             start_new_session=True, env=env, close_fds=True)
@@ -83,13 +110,17 @@ def run_process(argv, stdin_data, deadline, running_after=None, env=None, trace_
             proc.stdin.close()
         except BrokenPipeError:
             pass   # it exited without reading its input; its status tells why
+        base = t0
+        if startup_allowance is not None and trace_path:
+            started = _wait_for_start(proc, trace_path, startup_allowance, t0)
+            base = started if started is not None else t0 + startup_allowance
         limit = running_after if running_after is not None else deadline
         try:
-            proc.wait(timeout=max(0.0, limit - (time.monotonic() - t0)))
+            proc.wait(timeout=max(0.0, limit - (time.monotonic() - base)))
             end = None
         except subprocess.TimeoutExpired:
             kind = "running" if running_after is not None else "deadline"
-            end = {"kind": kind, "after": round(time.monotonic() - t0, 3)}
+            end = {"kind": kind, "after": round(time.monotonic() - base, 3)}
         _killpg(pgid)
         proc.wait()
         for r in readers:
@@ -110,7 +141,8 @@ def run_process(argv, stdin_data, deadline, running_after=None, env=None, trace_
         else:
             end = {"kind": "exit", "code": rc}
     trace = read_trace(trace_path) if trace_path else []
-    return RawRun(out, err, end, duration, trace)
+    startup = base - t0 if trace and trace[0].get("kind") == "started" else None
+    return RawRun(out, err, end, duration, trace, startup)
 
 
 def read_trace(path):
@@ -163,6 +195,17 @@ def observation(raw, traced):
             for l in ls:
                 if l.seq is None:
                     l.t -= offset
+    # Times count from the moment the program started (the `started` event, spec 8.3):
+    # on the trace clock, its `t`; on the read clock, the start-up the runner measured.
+    started = raw.trace[0] if raw.trace and raw.trace[0].get("kind") == "started" else None
+    if pairs:
+        shift = float(started.get("t") or 0.0) if started else 0.0
+    else:
+        shift = raw.startup or 0.0
+    if shift:
+        for ls in lines.values():
+            for l in ls:
+                l.t -= shift
     return Observation(lines, raw.end, raw.duration, traced, problems)
 
 
