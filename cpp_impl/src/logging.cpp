@@ -221,7 +221,10 @@ std::string printf_num(const Spec& s, bool is_int, long long i, double f) {
   if (s.space) fmt += ' ';
   if (s.alt) fmt += '#';
   if (s.width >= 0) fmt += std::to_string(s.width);
-  if (s.precision >= 0) fmt += "." + std::to_string(s.precision);
+  if (s.precision >= 0) {
+    fmt += '.';
+    fmt += std::to_string(s.precision);
+  }
   char conv = s.conv == 'i' || s.conv == 'u' ? 'd' : s.conv;
   char buf[512];
   if (is_int) {

@@ -63,7 +63,9 @@ class Protocol(unittest.TestCase):
     def test_describe(self):
         out = subprocess.check_output([sys.executable, EXECUTOR, "--describe"])
         info = json.loads(out.decode("utf-8"))
-        self.assertEqual(info["protocol"], 1)
+        self.assertEqual((info["protocol"], info["protocols"]), (2, [1, 2]))
+        self.assertIn("fork", info["steps"])
+        self.assertEqual(info["steps"], sorted(info["steps"]))
         self.assertEqual(info["implementation"], platform.python_implementation().lower())
         self.assertEqual(info["emulates"].split(".")[:2], [str(V[0]), str(V[1])])
         if hasattr(sys, "pypy_version_info"):   # PyPy's own release, not the language version

@@ -160,8 +160,8 @@ class LoaderErrors(unittest.TestCase):
                          "expect.stdout[0].count", "3..1")
 
     def test_bad_interpolation(self):
-        self.assertError(BASE.replace("[{print: w}]", "[{print: 'a {1+2}'}]"), 5, "functions.worker[0].print",
-                         "{1+2}")
+        self.assertError(BASE.replace("[{print: w}]", "[{print: 'a {1+}'}]"), 5, "functions.worker[0].print",
+                         "{1+}", "column 6")
         loader.load(self.tmp.write("ok.yaml", BASE.replace("[{print: w}]", "[{print: 'a {{1+2}} {current_thread.name}'}]")))
 
     def test_bad_variant(self):

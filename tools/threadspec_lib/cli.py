@@ -4,12 +4,13 @@ import argparse
 import fnmatch
 import json
 import os
+import re
 import shutil
-import signal
 import sys
+import threading
 import time
 
-from . import expectations, impls, loader, report, session
+from . import containment, expectations, impls, limits, loader, report, session
 
 ROOT = impls.ROOT
 DEFAULT_SPECS = os.path.join(ROOT, "specs")
@@ -48,6 +49,29 @@ def _load(args):
     return _select(scenarios, args.id, args.tag), errors, scenarios
 
 
+_ID_LINE = re.compile(r"^id:\s*['\"]?([^'\"#\s]+)", re.M)
+
+
+def known_ids(scenarios, errors, with_repository=False):
+    """The scenario ids an expectations file may name: those of the valid scenarios, those
+    that invalid files declare (their own error is reported once, not again for every
+    expectations entry naming them), and with_repository: those of specs/ too (a run of
+    other --specs still uses the repository's expectations files)."""
+    ids = {sc.id for sc in scenarios}
+    for e in errors:
+        try:
+            with open(e.path, "rb") as f:
+                m = _ID_LINE.search(f.read(1 << 16).decode("utf-8", "replace"))
+        except (IOError, OSError):
+            continue
+        if m:
+            ids.add(m.group(1))
+    if with_repository:
+        more, more_errors = loader.load_all([DEFAULT_SPECS])
+        ids |= known_ids(more, more_errors)
+    return ids
+
+
 def _yaml_kind(path):
     """'expectations', 'registry' or 'scenario', from a YAML file's top-level keys."""
     try:
@@ -68,7 +92,7 @@ def cmd_validate(args):
     roots = [f for f in args.files if f not in others] if args.files else [DEFAULT_SPECS]
     try:
         scenarios, errors = loader.load_all(roots) if roots else ([], [])
-        all_ids = {sc.id for sc in loader.load_all([DEFAULT_SPECS])[0]} if args.files else {sc.id for sc in scenarios}
+        all_ids = known_ids(*loader.load_all([DEFAULT_SPECS])) if args.files else known_ids(scenarios, errors)
     except loader.ScenarioError as exc:
         raise UsageError(str(exc))
     for e in errors:
@@ -93,6 +117,8 @@ def cmd_validate(args):
 
 
 def cmd_list(args):
+    if args.coverage:
+        return _list_coverage(args)
     selected, errors, _ = _load(args)
     for sc in selected:
         if args.ids:
@@ -104,15 +130,81 @@ def cmd_list(args):
     return 1 if errors else 0
 
 
+def _list_coverage(args):
+    """The coverage of CPython's threading tests: counts per file (with --verbose, one line per
+    method; with --markdown, COVERAGE.md's text), then every disagreement between the map, the
+    scenarios and the real test files (exit 1 when there is one)."""
+    from . import coverage
+    try:
+        cov = coverage.load_map(args.coverage_map)
+    except coverage.MapError as exc:
+        raise UsageError(str(exc))
+    _, errors, scenarios = _load(args)
+    if args.markdown:
+        sys.stdout.write(coverage.render_markdown(cov, scenarios))
+        return 0
+    print(coverage.summary_table(cov))
+    if args.verbose:
+        print("\n".join(coverage.per_method_lines(cov)))
+    test_dir = coverage.find_test_dir()
+    if test_dir is None:
+        print("threadspec: CPython 3.13's test files not found (set THREADSPEC_CPYTHON_TESTS): "
+              "the map is not checked against them")
+    problems = coverage.check(cov, scenarios, coverage.real_methods(test_dir) if test_dir else None)
+    for p in problems:
+        print("PROBLEM %s" % p)
+    for e in errors:
+        print("INVALID %s" % e, file=sys.stderr)
+    return 1 if problems or errors else 0
+
+
 def cmd_compile(args):
+    _check_time_scale(args.time_scale)
     try:
         sc = loader.load(args.file)
     except loader.ScenarioError as exc:
         _err(str(exc))
         return 2
-    doc = {"protocol": 1, "time_scale": args.time_scale, "trace": args.trace, "scenario": sc.canonical()}
+    doc = {"protocol": sc.protocol, "time_scale": args.time_scale, "trace": args.trace, "scenario": sc.canonical()}
     print(json.dumps(doc, indent=1))
     return 0
+
+
+def cmd_vocabulary(args):
+    from . import vocabulary
+    if args.cpp_header:
+        sys.stdout.write(vocabulary.cpp_header(vocabulary.load()))
+        return 0
+    stale = 0
+    for path, (current, generated) in sorted(vocabulary.generated_files().items()):
+        if current == generated:
+            continue
+        if args.write:
+            with open(path, "w") as f:
+                f.write(generated)
+            print("wrote %s" % os.path.relpath(path))
+        else:
+            stale += 1
+            print("STALE %s (regenerate: tools/threadspec vocabulary --write)" % os.path.relpath(path))
+    return 1 if stale else 0
+
+
+def _check_time_scale(value):
+    if not limits.finite(value) or not limits.MIN_TIME_SCALE <= value <= limits.MAX_TIME_SCALE:
+        raise UsageError("--time-scale must be a finite number from %g to %g, not %r" %
+                         (limits.MIN_TIME_SCALE, limits.MAX_TIME_SCALE, value))
+
+
+def _check_outputs(args):
+    """Results paths are checked before anything runs (spec: Limits)."""
+    try:
+        for path in (args.json, args.junit):
+            if path:
+                report.check_writable(path)
+        if args.json_dir:
+            report.check_writable(args.json_dir, directory=True)
+    except OSError as exc:
+        raise UsageError(str(exc))
 
 
 def _registry(args):
@@ -168,13 +260,16 @@ def _run_each(implementations, selected, load_errors, all_ids, options, write):
 def cmd_run(args):
     if args.repeat < 1 or args.jobs < 1 or args.time_scale <= 0:
         raise UsageError("--repeat and -j must be at least 1 and --time-scale positive")
+    _check_time_scale(args.time_scale)
+    _check_outputs(args)
     selected, errors, everything = _load(args)
     if not selected and not errors:
         raise UsageError("no scenario matches the filters")
     implementations = _implementations(args)
     if len(implementations) > 1 and (args.json or args.junit):
         raise UsageError("with several implementations, use --json-dir DIR (one results file per implementation)")
-    status, _, lines = _run_each(implementations, selected, errors, {sc.id for sc in everything}, _options(args),
+    all_ids = known_ids(everything, errors, bool(args.specs))
+    status, _, lines = _run_each(implementations, selected, errors, all_ids, _options(args),
                                  lambda o: o.write(args.json, args.junit, args.json_dir))
     if len(implementations) > 1:
         print("\nall implementations:")
@@ -250,6 +345,7 @@ def _run_args(args):
     """The selected scenarios, load errors and all scenarios, after checking the options."""
     if args.repeat < 1 or args.jobs < 1 or args.time_scale <= 0:
         raise UsageError("--repeat and -j must be at least 1 and --time-scale positive")
+    _check_time_scale(args.time_scale)
     return _load(args)
 
 
@@ -263,8 +359,9 @@ def cmd_suite(args):
     implementations = _chosen(args, executor)
     if not implementations:
         raise UsageError("no implementation to run")
-    status, outcomes, lines = _run_each(implementations, selected, errors, {sc.id for sc in everything},
-                                        _options(args), lambda o: o.write(directory=args.out))
+    all_ids = known_ids(everything, errors, bool(args.specs))
+    status, outcomes, lines = _run_each(implementations, selected, errors, all_ids, _options(args),
+                                        lambda o: o.write(directory=args.out))
     baseline = next((o for o in outcomes if o.impl.name == "cpython" and o.impl.python and
                      os.path.realpath(o.impl.python) == os.path.realpath(shutil.which("python3") or "")),
                     next((o for o in outcomes if o.impl.name == "cpython"), outcomes[0]))
@@ -294,8 +391,9 @@ def cmd_matrix(args):
         selected, errors, everything = _run_args(args)
         executor = args.executor or impls.DEFAULT_CPP_EXECUTOR
         results_dir = os.path.join(args.out, "results")
-        status, outcomes, _ = _run_each(_chosen(args, executor), selected, errors, {sc.id for sc in everything},
-                                        _options(args), lambda o: o.write(directory=results_dir))
+        all_ids = known_ids(everything, errors, bool(args.specs))
+        status, outcomes, _ = _run_each(_chosen(args, executor), selected, errors, all_ids, _options(args),
+                                        lambda o: o.write(directory=results_dir))
         docs = [o.doc for o in outcomes]
     try:
         docs += [diff.load_results(p) for p in paths]
@@ -332,6 +430,12 @@ def build_parser():
     ls = sub.add_parser("list", help="list scenarios")
     filters(ls)
     ls.add_argument("--ids", action="store_true", help="print only the ids, one per line")
+    ls.add_argument("--coverage", action="store_true",
+                    help="coverage of CPython's threading tests per source file (covered / out of scope / pending)")
+    ls.add_argument("--coverage-map", metavar="FILE", default=os.path.join(ROOT, "specs", "cpython", "coverage.yaml"),
+                    help="with --coverage: the map (default specs/cpython/coverage.yaml)")
+    ls.add_argument("--markdown", action="store_true", help="with --coverage: print COVERAGE.md's text")
+    ls.add_argument("-v", "--verbose", action="store_true", help="with --coverage: one line per test method")
     ls.set_defaults(func=cmd_list)
 
     c = sub.add_parser("compile", help="print the canonical JSON an executor reads for one scenario (spec 8.2)")
@@ -398,17 +502,25 @@ def build_parser():
     d.add_argument("--json", metavar="FILE", help="write the differences as JSON")
     d.add_argument("-q", "--quiet", action="store_true", help="show only undeclared differences")
     d.set_defaults(func=cmd_diff)
+    voc = sub.add_parser("vocabulary", help="files generated from specs/vocabulary.yaml: check or rewrite them")
+    mode = voc.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--check", action="store_true", help="exit 1 when a generated file is out of date")
+    mode.add_argument("--write", action="store_true", help="rewrite the schema, the spec's tables and the C++ table")
+    mode.add_argument("--cpp-header", action="store_true", help="print the C++ executor's step and field table")
+    voc.set_defaults(func=cmd_vocabulary)
     from . import bench; bench.add_parsers(sub)
+    from . import checkbench; checkbench.add_parser(sub)
     return p
 
 
-def _on_sigterm(signum, frame):
-    raise KeyboardInterrupt()
+_depth = [0]
 
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
-    signal.signal(signal.SIGTERM, _on_sigterm)
+    if threading.current_thread() is threading.main_thread():
+        containment.install_interrupt_handlers()
+    _depth[0] += 1
     try:
         return args.func(args)
     except UsageError as exc:
@@ -422,8 +534,24 @@ def main(argv=None):
         runner.kill_all()
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
+    except loader.ScenarioError as exc:
+        _err(str(exc))
+        return 2
     except KeyboardInterrupt:
-        from . import runner
+        if _depth[0] > 1:   # suite and matrix run `run` inside: the outermost call reports
+            raise
+        from . import checkpool, runner
         runner.kill_all()
+        checkpool.kill_all()
         sys.stderr.write("threadspec: interrupted; every process it started was killed; no results file written\n")
         return 130
+    except Exception as exc:   # a defect of the harness: one line, never a traceback
+        if _depth[0] > 1:
+            raise
+        from . import checkpool, runner
+        runner.kill_all()
+        checkpool.kill_all()
+        _err("internal error: %s" % containment.one_line(exc))
+        return 3
+    finally:
+        _depth[0] -= 1

@@ -7,7 +7,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from . import checker, conditions, runner
+from . import checker, checkpool, conditions, containment, limits, procs, runner
 from .expectations import Expectations, ExpectationSet  # noqa: F401 (the engine's vocabulary)
 
 DEFAULT_TIMEOUT = 20.0
@@ -46,7 +46,8 @@ class ScenarioResult(object):
         if self.error:
             out["error"] = self.error
         out["violations"] = [v.to_json() for v in self.violations]
-        out["outcomes"] = [{"outcome": checker.format_outcome(o), "count": n, "class": self.outcome_class[o]}
+        # histogram keys are (outcome, class): each run counts under its own class
+        out["outcomes"] = [{"outcome": checker.format_outcome(o[0]), "count": n, "class": self.outcome_class[o]}
                            for o, n in self.outcomes.most_common()]
         if self.first_failure:
             out["first_failure"] = self.first_failure
@@ -57,6 +58,7 @@ class ScenarioResult(object):
 
 def _one_run(scenario, impl, expect, time_scale, workdir, index):
     timeout = scenario.data.get("timeout", DEFAULT_TIMEOUT)
+    deadline = min(timeout * time_scale + DEADLINE_NOISE, limits.MAX_DEADLINE)
     want_exit = expect.get("exit", 0)
     running_after = want_exit["running_after"] * time_scale if isinstance(want_exit, dict) and \
         "running_after" in want_exit else None
@@ -64,8 +66,23 @@ def _one_run(scenario, impl, expect, time_scale, workdir, index):
     env.pop("PYTHONSTARTUP", None)
     env.pop("PYTHONUNBUFFERED", None)
     req = impl.request(scenario, time_scale, workdir, index)
-    return runner.run_process(req.argv, req.stdin, timeout * time_scale + DEADLINE_NOISE, running_after, env=env,
-                              trace_path=req.trace, startup_allowance=impl.startup_allowance)
+    return runner.run_process(req.argv, req.stdin, deadline, running_after, env=env, trace_path=req.trace,
+                              startup_allowance=impl.startup_allowance)
+
+
+def unsupported(scenario, impl):
+    """Why impl's executor cannot run the scenario (spec 8.1), or None."""
+    if impl.protocols is None:
+        return None
+    if scenario.protocol not in impl.protocols:
+        line, why = scenario.protocol_reason
+        return ("%s needs protocol %d (%s, line %s); this executor speaks protocol %s" %
+                (scenario.id, scenario.protocol, why, line, ", ".join(str(p) for p in impl.protocols)))
+    missing = sorted((line, name) for name, line in scenario.steps_used.items() if name not in impl.steps)
+    if missing:
+        line, name = missing[0]
+        return "%s uses step %r (line %d), which this executor does not implement" % (scenario.id, name, line)
+    return None
 
 
 def _executor_error(raw):
@@ -76,8 +93,10 @@ def _executor_error(raw):
     return None
 
 
-def run_scenario(scenario, impl, expectations, time_scale=1.0, repeat=1, workdir=None, stop=None):
-    """Run one scenario `repeat` times on impl and return its ScenarioResult."""
+def run_scenario(scenario, impl, expectations, time_scale=1.0, repeat=1, workdir=None, stop=None, check=None):
+    """Run one scenario `repeat` times on impl and return its ScenarioResult. `check`
+    replaces checker.check (run_all checks in killable worker processes)."""
+    check = check or checker.check
     t0 = time.monotonic()
     run = conditions.Run.of(impl, time_scale)
     reason = impl.skip_reason(scenario) or scenario.skip_reason(impl.language)
@@ -87,6 +106,9 @@ def run_scenario(scenario, impl, expectations, time_scale=1.0, repeat=1, workdir
     if declared and declared["status"] == "skip":
         return ScenarioResult(scenario, "skip", "declared in %s: %s" % (os.path.relpath(declared["file"]),
                                                                         declared["reason"]))
+    why = unsupported(scenario, impl)
+    if why:
+        return ScenarioResult(scenario, "error", why)
     expect, variant_reasons = scenario.effective_expect(run)
     result = ScenarioResult(scenario, "pass")
     result.variant_reasons = variant_reasons
@@ -104,9 +126,10 @@ def run_scenario(scenario, impl, expectations, time_scale=1.0, repeat=1, workdir
         if result.sample is None:
             result.sample = _output(raw)
         obs = runner.observation(raw, impl.traced)
-        res = checker.check(expect, obs, time_scale)
-        result.outcomes[res.outcome] += 1
-        result.outcome_class[res.outcome] = res.outcome_class
+        res = check(expect, obs, time_scale)
+        key = (res.outcome, res.outcome_class)
+        result.outcomes[key] += 1
+        result.outcome_class[key] = res.outcome_class
         if not res.passed:
             result.failed_runs += 1
             if not result.violations:
@@ -142,12 +165,19 @@ def run_all(scenarios, impl, expectations, time_scale=1.0, repeat=1, jobs=1, pro
     Results come back in the scenarios' order. On KeyboardInterrupt every live process
     group is killed before the exception propagates."""
     stop = threading.Event()
-    with runner.Workdir() as workdir:
+    with runner.Workdir() as workdir, checkpool.CheckPool() as checks:
         pool = ThreadPoolExecutor(max_workers=max(1, jobs))
         futures = []
+
+        def one(sc):
+            def error(reason):
+                r = ScenarioResult(sc, "error", reason)
+                r.error = {"file": os.path.relpath(sc.path), "line": None, "field": None, "message": reason}
+                return r
+            return containment.guard(error, run_scenario, sc, impl, expectations, time_scale, repeat, workdir,
+                                     stop, checks.check)
         try:
-            futures += [pool.submit(run_scenario, sc, impl, expectations, time_scale, repeat, workdir, stop)
-                       for sc in scenarios]
+            futures += [pool.submit(one, sc) for sc in scenarios]
             results = []
             for fut in futures:   # a blocking wait that Ctrl-C interrupts (POSIX, Python 3.2+)
                 results.append(fut.result())
@@ -159,6 +189,8 @@ def run_all(scenarios, impl, expectations, time_scale=1.0, repeat=1, jobs=1, pro
             for fut in futures:
                 fut.cancel()
             runner.kill_all()
+            checkpool.kill_all()
             raise
         finally:
             pool.shutdown(wait=True)
+            procs.sweep(orphans=True)   # what escaped every run: adopted by the harness

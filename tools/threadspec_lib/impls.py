@@ -79,6 +79,7 @@ class Implementation(object):
         self.origin = origin                  # "built-in" or the registry file that declares it
         self._expectations = expectations     # explicit list of files, or None for the default
         self.implementation = self.release = self.language = None
+        self.protocols, self.steps = None, None   # what it speaks (spec 8.1); None: literal mode
 
     # -- identity
     @property
@@ -121,6 +122,8 @@ class Implementation(object):
         self.language = info.get("emulates") or info["version"]
         if self.name is None:
             self.name = self.implementation
+        if self.traced:
+            self.protocols, self.steps = _speaks(info)
         return info
 
     def describe_argv(self):
@@ -156,7 +159,7 @@ class ExecutorImplementation(Implementation):
 
     def request(self, scenario, time_scale, workdir, index):
         trace = _fresh_trace(workdir, scenario, index)
-        stdin = json.dumps({"protocol": 1, "time_scale": time_scale, "trace": trace,
+        stdin = json.dumps({"protocol": scenario.protocol, "time_scale": time_scale, "trace": trace,
                             "scenario": scenario.canonical()}).encode("utf-8")
         return RunRequest(self.command, stdin, trace)
 
@@ -230,6 +233,21 @@ def _run_describe(argv):
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ImplementationError("%s printed no valid description (%s): %r" % (" ".join(argv), exc, proc.stdout[:200]))
     return info
+
+
+def _speaks(info):
+    """(protocols, steps) an executor's description declares (spec 8.1): without
+    "protocols", only its "protocol"; without "steps", the steps of those protocols."""
+    from . import vocabulary
+    protocols = info.get("protocols") or [info.get("protocol", 1)]
+    if not isinstance(protocols, list) or not all(isinstance(p, int) for p in protocols):
+        raise ImplementationError("--describe: \"protocols\" must be a list of integers, not %r" % (protocols,))
+    steps = info.get("steps")
+    if steps is None:
+        steps = vocabulary.load().step_names(max(protocols))
+    if not isinstance(steps, list) or not all(isinstance(n, str) for n in steps):
+        raise ImplementationError("--describe: \"steps\" must be a list of step names")
+    return sorted(protocols), set(steps)
 
 
 # --------------------------------------------------------------------------- making them

@@ -11,27 +11,16 @@ import re
 
 import yaml
 
-from . import conditions, versions
+from . import conditions, expr, versions, vocabulary
 
 SPECS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "specs")
 SCHEMA_PATH = os.path.join(SPECS_DIR, "scenario.schema.json")
+# Files under specs/ that are not scenarios.
+NOT_SCENARIOS = {os.path.join(SPECS_DIR, "vocabulary.yaml")}
 
-# The key each step's own value moves to in the canonical form (spec 8.2).
-_ROLE = {
-    "assign": "target", "print": "text", "debug": "text", "info": "text", "warning": "text",
-    "error": "text", "critical": "text", "sleep": "seconds", "forever": "body", "call": "fn",
-    "raise": "type", "exit": "code", "excepthook": "fn",
-}
-# Steps whose variable must already exist (be created by some step or be a parameter).
-_USES_VAR = {"start", "join", "cancel", "set_daemon", "set_name", "acquire", "release", "with",
-             "set", "clear", "wait", "notify", "notify_all"}
-# Steps that create the variable they name.
-_CREATES_VAR = {"thread", "timer", "lock", "rlock", "event", "semaphore", "bounded_semaphore",
-                "condition", "barrier", "local", "for"}
-_THREAD_CREATORS = {"thread", "timer"}
 _LABEL_RE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(?:\[(\d+)\])?$")
-_EXPR_RE = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
-_PATH_RE = re.compile(r"^(len\(([A-Za-z_][A-Za-z0-9_]*)\)|[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*)$")
+# Fields of a step whose function is called with the object first (self).
+_SELF_FUNCTIONS = {("thread", "run"), ("local", "init")}
 
 
 class ScenarioError(Exception):
@@ -128,6 +117,11 @@ def _schema_message(error):
         # Ignore the alternatives rejected only for their type (a mapping is not "a string").
         context = [e for e in error.context if not (e.validator == "type" and not e.relative_path)] or error.context
         best = jsonschema.exceptions.best_match(context)
+        if best is not None and best.validator == "pattern" and best.validator_value == vocabulary.EXPR_STRING_PATTERN:
+            wanted = [e.validator_value for e in error.context if e.validator == "type"]
+            wanted = " or ".join(w if isinstance(w, str) else " or ".join(w) for w in wanted) or "value"
+            return ("expected a %s (or a string that is exactly one {EXPR}), not %r" % (wanted, error.instance),
+                    list(best.absolute_path))
         if best is not None and best.validator not in ("oneOf", "anyOf"):
             return best.message, list(best.absolute_path) + _offending_key(best)
     return error.message, list(error.absolute_path) + _offending_key(error)
@@ -162,44 +156,15 @@ def step_name(step):
     """The name of a step: the first key of its mapping."""
     return next(iter(step))
 
-
-def _walk_steps(doc, steps, path, visit):
-    """Validate each step of `steps` against its own schema and call visit(step, path)."""
-    _, _, schema = _validator()
-    by_name = schema["$defs"]["steps_by_name"]
-    for i, step in enumerate(steps):
-        here = path + (i,)
-        if not isinstance(step, dict) or not step:
-            raise doc.error(here, "a step must be a mapping such as {print: text}, not %r" % (step,))
-        name = step_name(step)
-        if name not in by_name:
-            raise doc.error(here + (name,), "unknown step %r (known steps: %s)" % (name, ", ".join(sorted(by_name))))
-        _check_schema(doc, step, ("$defs", "steps_by_name", name), here)
-        visit(step, here)
-        if name == "for" and ("range" in step) == ("in" in step):
-            raise doc.error(here, "a for step needs exactly one of 'range' or 'in'")
-        body = step.get("do") if name in ("for", "with") else step.get("forever")
-        if body is not None:
-            _walk_steps(doc, body, here + ("do" if name != "forever" else "forever",), visit)
-
-
-def _check_templates(doc, value, path):
-    if isinstance(value, list):
-        for i, item in enumerate(value):
-            _check_templates(doc, item, path + (i,))
-    elif isinstance(value, str):
-        for m in _EXPR_RE.finditer(value):
-            expr = m.group(1)
-            if expr is not None and not _PATH_RE.match(expr.strip()):
-                raise doc.error(path, "bad interpolation {%s}: expected a dotted name such as {t.name}" % expr)
-
-
 class Scenario(object):
     """A validated scenario: its data, file, and the canonical form for executors."""
 
-    def __init__(self, path, data, doc):
+    def __init__(self, path, data, doc, protocol=1, steps_used=None, protocol_reason=None):
         self.path, self.data, self.doc = path, data, doc
         self.id = data["id"]
+        self.protocol = protocol        # the protocol the scenario needs (spec 8.1)
+        self.protocol_reason = protocol_reason or (None, "format 1")   # (line, what needs it)
+        self.steps_used = steps_used or {}   # step name -> the line of its first use
 
     @property
     def tags(self):
@@ -235,111 +200,280 @@ class Scenario(object):
             params, body = ([], fn) if isinstance(fn, list) else (fn.get("params", []), fn["body"])
             functions[name] = {"params": params, "body": self._canon_steps(body, ("functions", name) +
                                                                          (() if isinstance(fn, list) else ("body",)))}
-        out = {"id": self.id, "functions": functions, "main": self._canon_steps(self.data["main"], ("main",))}
+        out = {"id": self.id, "protocol": self.protocol, "functions": functions,
+               "main": self._canon_steps(self.data["main"], ("main",))}
         if "logging" in self.data:
             out["logging"] = self.data["logging"]
         return out
 
     def _canon_steps(self, steps, path):
+        vocab = vocabulary.load()
         result = []
         for i, step in enumerate(steps):
             name = step_name(step)
+            spec = vocab.steps[name]
             c = {"op": name, "line": self.doc.line(path + (i,))}
             for key, value in step.items():
                 if key == name:
-                    c[_ROLE.get(name, "var")] = value
-                elif key == "do":
-                    c["body"] = value
+                    if spec.role:
+                        c[spec.role] = self._canon_value(spec.key, value, path + (i, key))
                 else:
-                    c[key] = value
+                    c[spec.canonical_name(key)] = self._canon_value(spec.fields[key].kind, value, path + (i, key))
             if name == "print":
                 c.setdefault("file", "stdout")
-            if "body" in c:
-                c["body"] = self._canon_steps(c["body"], path + (i, "forever" if name == "forever" else "do"))
             result.append(c)
         return result
 
+    def _canon_value(self, kind, value, path):
+        if kind == "steps":
+            return self._canon_steps(value, path)
+        if kind == "handlers":
+            out = []
+            for i, h in enumerate(value):
+                types = h["type"] if isinstance(h["type"], list) else [h["type"]]
+                c = {"types": types, "body": self._canon_steps(h["do"], path + (i, "do")),
+                     "line": self.doc.line(path + (i,))}
+                if "as" in h:
+                    c["as"] = h["as"]
+                out.append(c)
+            return out
+        return value
 
 def load(path):
-    """Load and validate one scenario file. Raises ScenarioError."""
+    """Load and validate one scenario file. Raises ScenarioError, and only that: any
+    other exception becomes one naming the file."""
+    try:
+        return _load(path)
+    except ScenarioError:
+        raise
+    except Exception as exc:
+        from .containment import one_line
+        raise ScenarioError(path, None, None, "cannot load the file: %s" % one_line(exc))
+
+
+def _load(path):
+    from . import inputlimits, limits
     try:
         with open(path, "rb") as f:
-            raw = f.read()
+            raw = f.read(limits.MAX_FILE_BYTES + 1)
     except (IOError, OSError) as exc:
         raise ScenarioError(path, None, None, "cannot read the file: %s" % exc.strerror)
+    inputlimits.check_size(path, raw)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ScenarioError(path, raw[:exc.start].count(b"\n") + 1, None, "the file is not UTF-8")
+    inputlimits.prescan(path, text)
     doc = _Document(path, text)
     data = doc.data
     if not isinstance(data, dict):
         raise ScenarioError(path, 1, None, "a scenario is a mapping with id, title, source, main and expect")
     _check_schema(doc, data, (), ())
-    _check_semantics(doc, data)
-    return Scenario(path, data, doc)
+    inputlimits.check_values(path, data, doc.line)
+    sem = _check_semantics(doc, data)
+    return Scenario(path, data, doc, sem.protocol, sem.steps_used, sem.protocol_reason)
+
+
+class _Semantics(object):
+    """The rules of spec 4.6 beyond the schema, and the protocol the scenario needs (8.1):
+    one walk over every step, then the checks that need the whole scenario (names)."""
+
+    def __init__(self, doc, data):
+        self.doc, self.data = doc, data
+        self.vocab = vocabulary.load()
+        self.functions = data.get("functions", {})
+        self.created = set()        # every variable some step creates
+        self.params = set()
+        self.thread_labels = set()  # variables (and start_new_thread labels) that label threads
+        self.uses = []              # (name, path, what): a variable that must exist
+        self.calls = []             # (fn, path, what, min_params)
+        self.protocol = 1
+        self.protocol_reason = None
+        self.steps_used = {}        # step name -> first line
+
+    def need(self, protocol, path, why):
+        if protocol > self.protocol:
+            self.protocol, self.protocol_reason = protocol, (self.doc.line(path), why)
+
+    def run(self):
+        for fname, fn in self.functions.items():
+            if isinstance(fn, dict):
+                for i, p in enumerate(fn.get("params", [])):
+                    if p in expr.PYTHON_KEYWORDS:
+                        raise self.doc.error(("functions", fname, "params", i),
+                                             "parameter name %r is a Python keyword" % p)
+                    self.params.add(p)
+            body_path = ("functions", fname) if isinstance(fn, list) else ("functions", fname, "body")
+            self.steps(fn if isinstance(fn, list) else fn["body"], body_path, in_handler=False)
+        self.steps(self.data["main"], ("main",), in_handler=False)
+        self.finish()
+
+    # -- walking
+    def steps(self, steps, path, in_handler):
+        by_name = _validator()[2]["$defs"]["steps_by_name"]
+        for i, step in enumerate(steps):
+            here = path + (i,)
+            if not isinstance(step, dict) or not step:
+                raise self.doc.error(here, "a step must be a mapping such as {print: text}, not %r" % (step,))
+            name = step_name(step)
+            if name not in by_name:
+                raise self.doc.error(here + (name,), "unknown step %r (known steps: %s)" %
+                                     (name, ", ".join(sorted(by_name))))
+            _check_schema(self.doc, step, ("$defs", "steps_by_name", name), here)
+            self.step(name, step, here, in_handler)
+
+    def step(self, name, step, here, in_handler):
+        spec = self.vocab.steps[name]
+        self.steps_used.setdefault(name, self.doc.line(here))
+        self.need(spec.protocol, here, "step %r" % name)
+        self.value(spec.key, step[name], here + (name,), name, in_handler)
+        for key, value in step.items():
+            if key == name:
+                continue
+            field = spec.fields[key]
+            self.need(field.protocol, here + (key,), "field %r of %s" % (key, name))
+            self.value(field.kind, value, here + (key,), name, in_handler, (name, key) in _SELF_FUNCTIONS)
+        # rules of single steps
+        if name == "for" and ("range" in step) == ("in" in step):
+            raise self.doc.error(here, "a for step needs exactly one of 'range' or 'in'")
+        if name == "try" and "except" not in step and "finally" not in step:
+            raise self.doc.error(here + ("try",), "a try step needs 'except' or 'finally'")
+        if name == "reraise" and not in_handler:
+            raise self.doc.error(here + ("reraise",), "reraise is a bare raise: it belongs in the do of an "
+                                 "except handler")
+        if name in ("thread", "timer"):
+            self.thread_labels.add(step[name])
+        if name == "start_new_thread" and "label" in step:
+            self.thread_labels.add(step["label"])
+        if name == "excepthook" and step[name] != "default":
+            self.calls.append((step[name], here + (name,), "excepthook", "exactly one"))
+
+    def value(self, kind, value, path, step, in_handler, self_function=False):
+        if kind == "new-var":
+            if value in expr.KEYWORDS:
+                raise self.doc.error(path, "%r is a word of the expression language, not a variable name" % value)
+            self.created.add(value)
+        elif kind == "var":
+            self.uses.append((value, path, step))
+        elif kind == "fn":
+            self.calls.append((value, path, step, "at least one" if self_function else None))
+        elif kind == "fn-or-default":
+            if value != "default":
+                self.calls.append((value, path, step, None))
+        elif kind == "callable":
+            if isinstance(value, dict):
+                self.need(2, path, "a %s callable" % next(iter(value)))
+                fn = value.get("lambda", value.get("partial"))
+                self.calls.append((fn, path + (next(iter(value)),), step, None))
+                for key in ("args", "kwargs"):
+                    if key in value:
+                        self.value(key if key == "kwargs" else "values", value[key], path + (key,), step, in_handler)
+            else:
+                self.calls.append((value, path, step, None))
+        elif kind == "template":
+            self.template(value, path)
+        elif kind == "value":
+            if isinstance(value, list):
+                for i, item in enumerate(value):
+                    self.value("value", item, path + (i,), step, in_handler)
+            elif isinstance(value, str):
+                self.template(value, path)
+        elif kind == "values":
+            for i, item in enumerate(value):
+                self.value("value", item, path + (i,), step, in_handler)
+        elif kind == "kwargs":
+            for key, item in value.items():
+                self.value("value", item, path + (key,), step, in_handler)
+        elif kind == "expr":
+            if step == "for" and value.strip().startswith("{"):
+                raise self.doc.error(path, "'in' takes an expression, not a template: write %s, not %s" %
+                                     (value.strip()[1:-1].strip() or "enumerate", value))
+            try:
+                tree = expr.parse(value)
+            except expr.ExprError as exc:
+                raise self.doc.error(path, "bad expression %r: %s" % (value, exc))
+            self.expression(value, tree, path)
+        elif kind in ("seconds", "int", "bool"):
+            if isinstance(value, str):
+                self.need(2, path, "an {EXPR} number")
+                self.template(value, path)
+        elif kind == "steps":
+            self.steps(value, path, in_handler)
+        elif kind == "handlers":
+            for i, h in enumerate(value):
+                for t in (h["type"] if isinstance(h["type"], list) else [h["type"]]):
+                    self.need(self.vocab.exceptions[t][0], path + (i, "type"), "exception type %r" % t)
+                if "as" in h:
+                    self.value("new-var", h["as"], path + (i, "as"), step, in_handler)
+                self.steps(h["do"], path + (i, "do"), in_handler=True)
+        elif kind == "exception-type":
+            self.need(self.vocab.exceptions[value][0], path, "exception type %r" % value)
+        elif kind == "assign-target":
+            if "." in value:
+                self.uses.append((value.split(".")[0], path, step))
+            else:
+                self.value("new-var", value, path, step, in_handler)
+
+    def template(self, text, path):
+        try:
+            parts = expr.parse_template(text)
+        except expr.ExprError as exc:
+            raise self.doc.error(path, "bad template %r: %s" % (text, exc))
+        for part in parts:
+            if isinstance(part, tuple):
+                self.expression(part[0], part[1], path)
+
+    def expression(self, source, tree, path):
+        if not expr.is_format1(source):
+            self.need(2, path, "the expression %r" % source)
+        for node in expr.walk(tree):
+            if node[0] == "name":
+                self.uses.append((node[1], path, "expression %r" % source))
+            elif node[0] == "call":
+                name = node[1]
+                if name in self.vocab.roots:
+                    self.need(self.vocab.roots[name][0], path, "%s()" % name)
+                elif name in self.vocab.builtins:
+                    self.need(self.vocab.builtins[name][0], path, "%s()" % name)
+                else:
+                    raise self.doc.error(path, "in %r: %s is not a function (roots: %s; builtins: %s)" % (
+                        source, name, ", ".join(self.vocab.roots), ", ".join(self.vocab.builtins)))
+
+    # -- whole-scenario checks
+    def finish(self):
+        known = self.created | self.params
+        for fn, path, step, params in self.calls:
+            if fn not in self.functions:
+                raise self.doc.error(path, "%s names function %r, which is not defined in functions" % (step, fn))
+            f = self.functions[fn]
+            n = len(f.get("params", [])) if isinstance(f, dict) else 0
+            if params == "exactly one" and n != 1:
+                raise self.doc.error(path, "excepthook function %r must take exactly one parameter (args)" % fn)
+            if params == "at least one" and n < 1:
+                raise self.doc.error(path, "%s function %r must take the object as its first parameter" % (step, fn))
+        for name, path, what in self.uses:
+            if name in known:
+                continue
+            if what.startswith("expression"):
+                if name in self.vocab.roots:
+                    self.need(self.vocab.roots[name][0], path, name)
+                    continue
+                if name in self.vocab.builtins:
+                    raise self.doc.error(path, "in %s: %s is a builtin function: call it, %s(x)" % (what, name, name))
+                raise self.doc.error(path, "%s reads %r, which no step creates, no function takes as a "
+                                     "parameter, and is no root (%s)" % (what, name, ", ".join(self.vocab.roots)))
+            raise self.doc.error(path, "%s uses %r, which no step creates and no function takes as a parameter" %
+                                 (what, name))
 
 
 def _check_semantics(doc, data):
-    functions = data.get("functions", {})
-    created = set()          # every variable some step creates
-    thread_vars = set()
-    params = set()
-    uses = []                # (var, path, step name)
-    fn_refs = []             # (fn, path, step name)
-    hook_refs = []
-
-    def visit(step, path):
-        name = step_name(step)
-        arg = step[name]
-        if name in _CREATES_VAR:
-            created.add(arg)
-        if name in _THREAD_CREATORS:
-            thread_vars.add(arg)
-        if name == "assign" and "." not in arg:
-            created.add(arg)
-        if name == "assign" and "." in arg:
-            uses.append((arg.split(".")[0], path + (name,), name))
-        if "into" in step:
-            created.add(step["into"])
-        if name in _USES_VAR:
-            uses.append((arg, path + (name,), name))
-        if name == "condition" and "lock" in step:
-            uses.append((step["lock"], path + ("lock",), name))
-        if name in ("thread", "timer") and "target" in step:
-            fn_refs.append((step["target"], path + ("target",), name))
-        if name == "call":
-            fn_refs.append((arg, path + (name,), name))
-        if name == "excepthook" and arg != "default":
-            hook_refs.append((arg, path + (name,)))
-        for key in ("text", "name", "value", "message", "args", "kwargs") + (name,):
-            if key in step and isinstance(step[key], (str, list)):
-                _check_templates(doc, step[key], path + (key,))
-
-    for fname, fn in functions.items():
-        body_path = ("functions", fname) if isinstance(fn, list) else ("functions", fname, "body")
-        if isinstance(fn, dict):
-            params.update(fn.get("params", []))
-        _walk_steps(doc, fn if isinstance(fn, list) else fn["body"], body_path, visit)
-    _walk_steps(doc, data["main"], ("main",), visit)
-
-    for fn, path, step in fn_refs:
-        if fn not in functions:
-            raise doc.error(path, "%s names function %r, which is not defined in functions" % (step, fn))
-    for fn, path in hook_refs:
-        if fn not in functions:
-            raise doc.error(path, "excepthook names function %r, which is not defined in functions" % fn)
-        f = functions[fn]
-        if len(f.get("params", []) if isinstance(f, dict) else []) != 1:
-            raise doc.error(path, "excepthook function %r must take exactly one parameter (args)" % fn)
-    for var, path, step in uses:
-        if var not in created and var not in params:
-            raise doc.error(path, "%s uses %r, which no step creates and no function takes as a parameter" % (step, var))
-
-    _check_expect(doc, data["expect"], ("expect",), thread_vars)
+    """Validate the rules beyond the schema; returns the _Semantics (protocol, steps used)."""
+    sem = _Semantics(doc, data)
+    sem.run()
+    _check_expect(doc, data["expect"], ("expect",), sem.thread_labels)
     for i, variant in enumerate(data.get("variants", [])):
-        _check_expect(doc, variant["expect"], ("variants", i, "expect"), thread_vars)
-
+        _check_expect(doc, variant["expect"], ("variants", i, "expect"), sem.thread_labels)
+    return sem
 
 def parse_count(count):
     """(lo, hi) from an item's count: 3 -> (3, 3), '2..4' -> (2, 4), missing -> (1, 1)."""
@@ -401,8 +535,13 @@ def _check_expect(doc, expect, path, thread_vars):
                 raise doc.error(path + ("absent", i, "re"), "invalid regular expression: %s" % exc)
 
 
+# File names that are never scenarios, in any directory (spec 1): coverage maps of test suites.
+NOT_SCENARIO_NAMES = ("coverage.yaml",)
+
+
 def find_files(roots):
-    """Every *.yaml file under the given files or directories, sorted."""
+    """Every scenario file: the given files, and every *.yaml file under the given
+    directories except NOT_SCENARIOS and NOT_SCENARIO_NAMES, sorted."""
     out = []
     for root in roots:
         if os.path.isfile(root):
@@ -412,7 +551,9 @@ def find_files(roots):
             raise ScenarioError(root, None, None, "no such file or directory")
         for dirpath, dirnames, filenames in os.walk(root):
             dirnames.sort()
-            out.extend(os.path.join(dirpath, f) for f in sorted(filenames) if f.endswith((".yaml", ".yml")))
+            out.extend(os.path.join(dirpath, f) for f in sorted(filenames)
+                       if f.endswith((".yaml", ".yml")) and f not in NOT_SCENARIO_NAMES
+                       and os.path.abspath(os.path.join(dirpath, f)) not in NOT_SCENARIOS)
     return sorted(out)
 
 

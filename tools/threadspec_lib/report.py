@@ -36,6 +36,21 @@ def write_atomic(path, text):
         raise
 
 
+def check_writable(path, directory=False):
+    """Raise OSError (with a message) unless a results file can be written at path (or
+    into path, a directory): checked before a run starts, so that no run is lost."""
+    target = path if directory else os.path.dirname(os.path.abspath(path))
+    if not directory and os.path.isdir(path):
+        raise OSError("%s is a directory" % path)
+    try:
+        os.makedirs(target, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".threadspec-probe.", dir=target)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise OSError("cannot write results into %s: %s" % (target, exc.strerror or exc))
+
+
 def host_info():
     return {"hostname": socket.gethostname(), "system": platform.system(), "release": platform.release(),
             "machine": platform.machine(), "cpus": os.cpu_count()}
@@ -75,7 +90,7 @@ def _histogram_lines(r):
         return []
     out = ["      orderings seen over %d runs:" % r.runs]
     for outcome, n in r.outcomes.most_common():
-        out.append("        %4d × %-18s %s" % (n, r.outcome_class[outcome], checker.format_outcome(outcome)))
+        out.append("        %4d × %-18s %s" % (n, r.outcome_class[outcome], checker.format_outcome(outcome[0])))
     return out
 
 

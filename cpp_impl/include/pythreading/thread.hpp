@@ -17,7 +17,10 @@
 //                                 auto w = make_thread<W>(ctor args...);  w->start();
 //
 // Handles. A Thread is a cheap copyable handle to shared state, like a Python reference:
-// copies compare equal and observe the same thread. Dropping every handle of a running thread
+// copies compare equal and observe the same thread. Constness is the handle's: every
+// operation on the thread object is const (current_thread() returns a const reference and
+// still allows join, set_name...) except start(), run() and set_class_name; only assignment
+// changes the handle itself. Dropping every handle of a running thread
 // neither stops nor blocks it; the thread keeps its own reference until it has finished.
 // Every member function is thread-safe (may be called from any thread on any handle), except
 // set_class_name, and run() called directly while the thread runs it too (as in Python).
@@ -135,9 +138,11 @@ class Thread {
   Thread& operator=(Thread&&) noexcept = default;
   virtual ~Thread() = default;
 
-  /// Starts the thread: run() is called in a new OS thread. Like CPython, returns once the
-  /// new thread is running (it has published ident and native_id, not necessarily entered
-  /// run()); no global lock is held meanwhile. Uses the stack_size() in effect.
+  /// Starts the thread: run() is called in a new OS thread. Returns as soon as CPython's
+  /// start() contract holds: is_alive() is true, ident() is known and the thread is listed by
+  /// enumerate(); it does not wait for the new thread to be scheduled (native_id() waits for
+  /// that when read before the thread has run). No global lock is held meanwhile. Uses the
+  /// stack_size() in effect.
   /// Throws RuntimeError("threads can only be started once") on a second start (also when
   /// two threads race to start the same object: exactly one wins), RuntimeError("can't start
   /// new thread") if the OS refuses (the object may then be started again).
@@ -153,11 +158,11 @@ class Thread {
   /// Throws RuntimeError("cannot join thread before it is started"), RuntimeError("cannot
   /// join current thread"), RuntimeError("cannot join a dummy thread"). Joining the main
   /// thread waits until it calls shutdown()/exit(). Any number of threads may join at once.
-  void join();
+  void join() const;
   /// join() for at most `timeout` seconds; returns nothing, as Python: check is_alive().
   /// A negative timeout acts as 0; NaN throws ValueError("Invalid value NaN (not a number)");
   /// above TIMEOUT_MAX throws OverflowError("timestamp out of range for platform time_t").
-  void join(double timeout);
+  void join(double timeout) const;
 
   /// True from start() until the thread has finished (main: until shutdown; dummy: always).
   [[nodiscard]] bool is_alive() const noexcept;
@@ -166,16 +171,17 @@ class Thread {
   [[nodiscard]] std::string name() const;
   /// Sets the name (Python's `t.name = x`); allowed at any time, as in Python. Only the
   /// library's record changes (the OS thread name is not touched).
-  void set_name(std::string name);
+  void set_name(std::string name) const;
 
   [[nodiscard]] bool daemon() const noexcept;
   /// Python's `t.daemon = x`. Throws RuntimeError("cannot set daemon status of active
   /// thread") once started (main and dummy threads count as started).
-  void set_daemon(bool daemonic);
+  void set_daemon(bool daemonic) const;
 
   /// threading.get_ident() of the thread (its pthread_t); std::nullopt before start().
   [[nodiscard]] std::optional<std::uint64_t> ident() const noexcept;
-  /// The OS thread id (gettid()); std::nullopt before start().
+  /// The OS thread id (gettid()); std::nullopt before start(). Read right after start(), it
+  /// waits until the new thread has run far enough to publish it.
   [[nodiscard]] std::optional<std::uint64_t> native_id() const noexcept;
 
   [[deprecated("getName() is deprecated, get the name attribute instead: use name()")]] std::string
@@ -183,7 +189,7 @@ class Thread {
     return name();
   }
   [[deprecated("setName() is deprecated, set the name attribute instead: use set_name()")]] void
-  setName(std::string n) {
+  setName(std::string n) const {
     set_name(std::move(n));
   }
   [[deprecated("isDaemon() is deprecated, get the daemon attribute instead: use daemon()")]] bool
@@ -192,7 +198,7 @@ class Thread {
   }
   [[deprecated(
       "setDaemon() is deprecated, set the daemon attribute instead: use set_daemon()")]] void
-  setDaemon(bool d) {
+  setDaemon(bool d) const {
     set_daemon(d);
   }
 
@@ -224,9 +230,6 @@ class Thread {
  private:
   explicit Thread(std::shared_ptr<detail::ThreadState> s) noexcept : state_(std::move(s)) {}
   void init(ThreadOptions opts);
-  friend Thread current_thread();
-  friend Thread main_thread();
-  friend std::vector<Thread> enumerate();
   friend struct ThreadAccess;
   template <class T, class... Args>
   friend std::shared_ptr<T> make_thread(Args&&... args);
@@ -250,8 +253,10 @@ std::shared_ptr<T> make_thread(Args&&... args) {
 
 /// threading.current_thread(): the calling thread's object. In a thread not started by
 /// pythreading (and not main), registers a daemon dummy thread "Dummy-N" on first call.
-/// Never throws except std::bad_alloc.
-Thread current_thread();
+/// Returns a reference to the calling thread's own handle, valid until the calling thread
+/// ends: copy it (`Thread t = current_thread();`) to keep or share it. After the first call,
+/// a thread-local load (no reference count traffic). Never throws except std::bad_alloc.
+const Thread& current_thread();
 /// threading.main_thread(): the thread that loaded the library (normally the one that runs
 /// main()), named "MainThread", non-daemon.
 Thread main_thread();

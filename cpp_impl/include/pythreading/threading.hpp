@@ -4,8 +4,6 @@
 #include "pythreading/errors.hpp"
 #include "pythreading/local.hpp"
 #include "pythreading/logging.hpp"
+#include "pythreading/sync.hpp"
 #include "pythreading/thread.hpp"
 #include "pythreading/timer.hpp"
-#if __has_include("pythreading/sync.hpp")
-#include "pythreading/sync.hpp"
-#endif
