@@ -250,6 +250,13 @@ class CallSites(object):
         self.globals = {"__name__": "__main__"}
         self.filename = "<scenario>"
 
+    def prepare(self, lines):
+        """Compile the sites of these lines now, before the program runs: compiling while
+        threads run can deadlock Jython, whose exit joins the threads while holding the lock
+        that compile() takes."""
+        for line in lines:
+            self.call(line, lambda: None)
+
     def call(self, line, fn, *args, **kwargs):
         site = self.sites.get(line)
         if site is None:
@@ -455,6 +462,25 @@ class Interpreter(object):
                     self._check_steps(step[key])
             for handler in step.get("except", []) if op == "try" else []:
                 self._check_steps(handler["body"])
+
+    def prepare(self):
+        """Compile everything the program calls through (its functions, every step's call
+        site) before it runs; see CallSites.prepare."""
+        lines = set()
+
+        def walk(steps):
+            for step in steps:
+                lines.add(step.get("line"))
+                for key in _STEP_LISTS:
+                    walk(step.get(key, []))
+                for handler in step.get("except", []) if step.get("op") == "try" else []:
+                    lines.add(handler.get("line"))
+                    walk(handler["body"])
+        for name, fn in self.functions.items():
+            self.function(name)
+            walk(fn["body"])
+        walk(self.scenario["main"])
+        SITES.prepare(sorted(lines, key=lambda n: n or 0))
 
     # -- functions and callables
     def function(self, name):
@@ -939,10 +965,11 @@ def main():
     atexit.register(sys.stderr.flush_partial)
     # Deprecation warnings caused by the program show as they would in a __main__ module.
     warnings.filterwarnings("default", category=DeprecationWarning)
+    SITES.filename = str(request["scenario"].get("id", "<scenario>"))
+    interp.prepare()
     OUT.started()
     if "logging" in request["scenario"]:
         configure_logging(request["scenario"]["logging"])
-    SITES.filename = str(request["scenario"].get("id", "<scenario>"))
     try:
         interp.run_steps(request["scenario"]["main"], Frame(interp, None))
     except _Return:   # a return step in main ends main (spec 4.3)
