@@ -80,8 +80,11 @@ def source_kind(doc):
 
 
 def python_label(ctx):
-    """'CPython 3.11.7' (or 'PyPy 7.3' ...) from a pybench context."""
-    return "%s %s" % (ctx.get("python_implementation", "CPython"), ctx.get("python_version", "?"))
+    """'CPython 3.11.7', 'PyPy 7.3.11 (Python 3.9.16)' from a pybench context."""
+    version = ctx.get("python_version", "?")
+    release = ctx.get("implementation_release") or version
+    label = "%s %s" % (ctx.get("python_implementation", "CPython"), release)
+    return label if release == version else "%s (Python %s)" % (label, version)
 
 
 def _median(xs):
