@@ -153,6 +153,16 @@ void emit(int fd, const std::string& text, bool traced = true) {
   [[maybe_unused]] ssize_t n = ::write(g_trace_fd, out.data(), out.size());
 }
 
+/// Appends the `started` event (spec 8.3: the program starts now; the trace's first
+/// event) in one write(2), under the output lock.
+void trace_started() {
+  std::lock_guard lock(g_output);
+  if (g_trace_fd < 0) return;
+  const double t = std::chrono::duration<double>(std::chrono::steady_clock::now() - kStart).count();
+  const std::string out = json{{"seq", g_seq++}, {"t", t}, {"kind", "started"}}.dump() + "\n";
+  [[maybe_unused]] ssize_t n = ::write(g_trace_fd, out.data(), out.size());
+}
+
 /// Emits a multi-line text (an exception report) line by line, as one block.
 void emit_block(int fd, const std::string& text) {
   std::istringstream in(text);
@@ -787,6 +797,7 @@ std::unique_ptr<Interpreter> g_interp;
 
 int program_main(int, char**) {
   tl_label = "main";
+  trace_started();
   try {
     g_interp->run_main();
   } catch (const pt::PythonError& e) {
