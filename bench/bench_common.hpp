@@ -18,20 +18,18 @@ namespace tsbench {
 
 struct Config {
   bool quick = false;
-  std::vector<int> batch;       // BM_SpawnJoinBatch sizes
-  std::vector<int> live;        // BM_ActiveCount / BM_Enumerate live thread counts
-  std::vector<int> contended;   // BM_LockContended thread counts
-  std::vector<int> cpu_threads; // BM_CpuBound thread counts
-  std::uint64_t cpu_work = 0;   // BM_CpuBound total work units
+  std::vector<int> batch;        // BM_SpawnJoinBatch sizes
+  std::vector<int> live;         // BM_ActiveCount / BM_Enumerate live thread counts
+  std::vector<int> contended;    // BM_LockContended thread counts
+  std::vector<int> cpu_threads;  // BM_CpuBound thread counts
+  std::uint64_t cpu_work = 0;    // BM_CpuBound total work units
 };
 
 Config make_config(bool quick);
 
 void register_raw(const Config& cfg);
-void register_pythreading(const Config& cfg);       // no-op without pythreading
-void register_pythreading_sync(const Config& cfg);  // no-op without pythreading/sync.hpp
-bool have_pythreading();
-bool have_pythreading_sync();
+void register_pythreading(const Config& cfg);
+void register_pythreading_sync(const Config& cfg);
 
 /// Registers fn under `name` with real time.
 template <class F>

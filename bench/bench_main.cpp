@@ -59,8 +59,6 @@ int main(int argc, char** argv) {
   benchmark::AddCustomContext("cxx_flags", THREADSPEC_CXX_FLAGS);
   benchmark::AddCustomContext("build_type", THREADSPEC_BUILD_TYPE);
   benchmark::AddCustomContext("sanitize", THREADSPEC_SANITIZE_MODE);
-  benchmark::AddCustomContext("pythreading", tsbench::have_pythreading() ? "yes" : "no");
-  benchmark::AddCustomContext("pythreading_sync", tsbench::have_pythreading_sync() ? "yes" : "no");
   benchmark::AddCustomContext("quick", quick ? "yes" : "no");
   benchmark::AddCustomContext("cpu_work_units", std::to_string(cfg.cpu_work));
 

@@ -1,25 +1,17 @@
-// bench/bench_pythreading.cpp: pythreading's threads, registry and local<T>; plus the
-// Lock / RLock / Event / Condition benchmarks once pythreading/sync.hpp exists (CMake checks).
+// bench/bench_pythreading.cpp: pythreading's threads, registry, local<T> and synchronisation
+// primitives.
 #include <atomic>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "bench_common.hpp"
-
-#if defined(THREADSPEC_HAVE_PYTHREADING)
 #include "pythreading/local.hpp"
-#include "pythreading/thread.hpp"
-#if defined(THREADSPEC_HAVE_PYTHREADING_SYNC)  // set by CMake after checking the API
 #include "pythreading/sync.hpp"
-#endif
-#else
-#undef THREADSPEC_HAVE_PYTHREADING_SYNC
-#endif
+#include "pythreading/thread.hpp"
 
 namespace tsbench {
 
-#if defined(THREADSPEC_HAVE_PYTHREADING)
 namespace {
 namespace pt = pythreading;
 
@@ -129,12 +121,11 @@ void BM_CpuBound_pythreading(benchmark::State& st, std::uint64_t total) {
 
 }  // namespace
 
-bool have_pythreading() { return true; }
-
 void register_pythreading(const Config& cfg) {
   reg("BM_SpawnJoin/pythreading", [](benchmark::State& st) { spawn_join(st, false); });
   reg("BM_SpawnJoin/pythreading_daemon", [](benchmark::State& st) { spawn_join(st, true); });
-  for (int n : cfg.batch) reg("BM_SpawnJoinBatch/pythreading", BM_SpawnJoinBatch_pythreading)->Arg(n);
+  for (int n : cfg.batch)
+    reg("BM_SpawnJoinBatch/pythreading", BM_SpawnJoinBatch_pythreading)->Arg(n);
   reg("BM_CurrentThread/pythreading", BM_CurrentThread_pythreading);
   auto* ac = reg("BM_ActiveCount", BM_ActiveCount);
   for (int n : cfg.live) ac->Arg(n);
@@ -145,18 +136,12 @@ void register_pythreading(const Config& cfg) {
   reg("BM_LocalGet/pythreading", BM_LocalGet_pythreading);
   reg("BM_LocalSet/pythreading", BM_LocalSet_pythreading);
   const std::uint64_t work = cfg.cpu_work;
-  auto* cpu = reg("BM_CpuBound", [work](benchmark::State& st) { BM_CpuBound_pythreading(st, work); });
+  auto* cpu =
+      reg("BM_CpuBound", [work](benchmark::State& st) { BM_CpuBound_pythreading(st, work); });
   for (int n : cfg.cpu_threads) cpu->Arg(n);
 }
 
-#else
-bool have_pythreading() { return false; }
-void register_pythreading(const Config&) {}
-#endif
-
-#if defined(THREADSPEC_HAVE_PYTHREADING_SYNC)
 namespace {
-namespace pt = pythreading;
 
 void BM_LockUncontended_pythreading(benchmark::State& st) {
   pt::Lock m;
@@ -230,18 +215,13 @@ void BM_ConditionNotify_pythreading(benchmark::State& st) {
 
 }  // namespace
 
-bool have_pythreading_sync() { return true; }
-
 void register_pythreading_sync(const Config& cfg) {
   reg("BM_LockUncontended/pythreading", BM_LockUncontended_pythreading);
-  for (int n : cfg.contended) reg("BM_LockContended/pythreading", BM_LockContended_pythreading)->Arg(n);
+  for (int n : cfg.contended)
+    reg("BM_LockContended/pythreading", BM_LockContended_pythreading)->Arg(n);
   reg("BM_RLockUncontended/pythreading", BM_RLockUncontended_pythreading);
   reg("BM_EventPingPong/pythreading", BM_EventPingPong_pythreading);
   reg("BM_ConditionNotify/pythreading", BM_ConditionNotify_pythreading);
 }
-#else
-bool have_pythreading_sync() { return false; }
-void register_pythreading_sync(const Config&) {}
-#endif
 
 }  // namespace tsbench

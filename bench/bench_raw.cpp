@@ -16,7 +16,9 @@ namespace {
 
 void* empty_routine(void*) { return nullptr; }
 
-bool spawn(pthread_t* t, void* (*fn)(void*), void* arg) { return pthread_create(t, nullptr, fn, arg) == 0; }
+bool spawn(pthread_t* t, void* (*fn)(void*), void* arg) {
+  return pthread_create(t, nullptr, fn, arg) == 0;
+}
 
 void BM_SpawnJoin_pthread(benchmark::State& st) {
   for (auto _ : st) {
@@ -202,7 +204,9 @@ void register_raw(const Config& cfg) {
   reg("BM_ConditionNotify/condvar", BM_ConditionNotify_condvar);
   const std::uint64_t work = cfg.cpu_work;
   for (int n : cfg.cpu_threads)
-    reg("BM_CpuBound/pthread", [work](benchmark::State& st) { BM_CpuBound_pthread(st, work); })->Arg(n);
+    reg("BM_CpuBound/pthread", [work](benchmark::State& st) {
+      BM_CpuBound_pthread(st, work);
+    })->Arg(n);
 }
 
 }  // namespace tsbench

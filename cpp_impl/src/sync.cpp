@@ -1,14 +1,18 @@
-// Synchronisation primitives with CPython 3.13's semantics; contracts in sync.hpp.
+// Synchronisation primitives with CPython 3.13's semantics; contracts in sync.hpp. Lock,
+// RLock, Condition and Event wait on futexes (internal/futex.hpp); Semaphore and Barrier are
+// built on Condition and Lock exactly as CPython builds them.
 #include "pythreading/sync.hpp"
 
 #include <cmath>
 
+#include "internal/deadline.hpp"
+#include "internal/futex.hpp"
 #include "pythreading/thread.hpp"
 
 namespace pythreading {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using internal::Deadline;
 
 // Validates acquire()'s arguments as CPython's lock_acquire_parse_args does.
 void check_acquire_args(bool blocking, double timeout) {
@@ -23,191 +27,129 @@ void check_acquire_args(bool blocking, double timeout) {
   }
 }
 
-// The deadline `seconds` from now (seconds >= 0, at most TIMEOUT_MAX).
-Clock::time_point deadline_after(double seconds) {
-  return Clock::now() +
-         std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
-}
-
-// Waits on cv until ready() or the deadline (none: forever). Returns ready().
-template <class Ready>
-bool wait_until(std::condition_variable& cv, std::unique_lock<std::mutex>& lock,
-                std::optional<Clock::time_point> deadline, Ready ready) {
-  if (!deadline) {
-    cv.wait(lock, ready);
-    return true;
-  }
-  return cv.wait_until(lock, *deadline, ready);
-}
-
-std::optional<Clock::time_point> deadline_for(std::optional<double> timeout) {
-  if (!timeout) return std::nullopt;
+// The deadline of a wait(timeout) call: nullopt waits forever, a negative timeout does not
+// wait; NaN and values above TIMEOUT_MAX are rejected.
+Deadline wait_deadline(std::optional<double> timeout) {
+  if (!timeout) return Deadline::never();
   if (std::isnan(*timeout) || *timeout > TIMEOUT_MAX) {
     throw OverflowError("timestamp out of range for platform time_t");
   }
-  return deadline_after(std::max(*timeout, 0.0));
+  return Deadline::after(*timeout);
 }
 
 }  // namespace
 
+// ---------------------------------------------------------------- FutexMutex
+namespace detail {
+bool FutexMutex::lock_for(double timeout) noexcept {
+  if (try_lock()) return true;
+  return internal::mutex_lock_slow(word_,
+                                   timeout == -1 ? Deadline::never() : Deadline::after(timeout));
+}
+void FutexMutex::wake_one() noexcept { internal::futex_wake(word_, 1); }
+}  // namespace detail
+
 // ---------------------------------------------------------------- Lock
-bool Lock::acquire(bool blocking, double timeout) {
+bool Lock::acquire_slow(bool blocking, double timeout) {
   check_acquire_args(blocking, timeout);
-  detail::WaitLock lock(mutex_);
-  if (!held_) {
-    held_ = true;
-    return true;
-  }
-  if (!blocking) return false;
-  auto deadline = timeout == -1 ? std::nullopt : std::optional(deadline_after(timeout));
-  if (!wait_until(released_, lock.native(), deadline,
-                  [this]() PYTHREADING_NO_THREAD_SAFETY_ANALYSIS { return !held_; })) {
-    return false;
-  }
-  held_ = true;
-  return true;
+  if (!blocking) return mutex_.try_lock();
+  return mutex_.lock_for(timeout);
 }
 
-void Lock::release() {
-  {
-    detail::AnnotatedLock lock(mutex_);
-    if (!held_) throw RuntimeError("release unlocked lock");
-    held_ = false;
-  }
-  released_.notify_one();
-}
-
-bool Lock::locked() const {
-  detail::AnnotatedLock lock(mutex_);
-  return held_;
-}
+void Lock::throw_unlocked() { throw RuntimeError("release unlocked lock"); }
 
 // ---------------------------------------------------------------- RLock
-bool RLock::acquire(bool blocking, double timeout) {
+bool RLock::acquire_slow(bool blocking, double timeout) {
   check_acquire_args(blocking, timeout);
-  const auto me = std::this_thread::get_id();
-  detail::WaitLock lock(mutex_);
-  if (count_ > 0 && owner_ == me) {
+  const std::uintptr_t me = detail::self_token();
+  if (owner_.load(std::memory_order_relaxed) == me) {
     ++count_;
     return true;
   }
-  if (count_ > 0) {
-    if (!blocking) return false;
-    auto deadline = timeout == -1 ? std::nullopt : std::optional(deadline_after(timeout));
-    if (!wait_until(released_, lock.native(), deadline,
-                    [this]() PYTHREADING_NO_THREAD_SAFETY_ANALYSIS { return count_ == 0; })) {
-      return false;
-    }
-  }
-  owner_ = me;
+  if (!(blocking ? mutex_.lock_for(timeout) : mutex_.try_lock())) return false;
+  owner_.store(me, std::memory_order_relaxed);
   count_ = 1;
   return true;
 }
 
-void RLock::release() {
-  {
-    detail::AnnotatedLock lock(mutex_);
-    if (count_ == 0 || owner_ != std::this_thread::get_id()) {
-      throw RuntimeError("cannot release un-acquired lock");
-    }
-    if (--count_ > 0) return;
-    owner_ = std::thread::id();
-  }
-  released_.notify_one();
-}
-
-bool RLock::is_owned() const {
-  detail::AnnotatedLock lock(mutex_);
-  return count_ > 0 && owner_ == std::this_thread::get_id();
-}
-
-bool RLock::locked() const {
-  detail::AnnotatedLock lock(mutex_);
-  return count_ > 0;
-}
+void RLock::throw_unowned() { throw RuntimeError("cannot release un-acquired lock"); }
 
 std::size_t RLock::release_all() {
-  std::size_t count = 0;
-  {
-    detail::AnnotatedLock lock(mutex_);
-    if (count_ == 0 || owner_ != std::this_thread::get_id()) {
-      throw RuntimeError("cannot release un-acquired lock");
-    }
-    count = count_;
-    count_ = 0;
-    owner_ = std::thread::id();
-  }
-  released_.notify_one();
+  if (!is_owned()) throw_unowned();
+  const std::size_t count = count_;
+  count_ = 0;
+  owner_.store(0, std::memory_order_relaxed);
+  mutex_.unlock();
   return count;
 }
 
 void RLock::acquire_restore(std::size_t count) {
-  acquire();
-  detail::AnnotatedLock lock(mutex_);
+  if (!mutex_.try_lock()) mutex_.lock_for(-1);
+  owner_.store(detail::self_token(), std::memory_order_relaxed);
   count_ = count;
 }
 
 // ---------------------------------------------------------------- Condition
-Condition::Condition() : own_(std::make_unique<RLock>()), recursive_(own_.get()) {}
-Condition::Condition(Lock& lock) : plain_(&lock) {}
-Condition::Condition(RLock& lock) : recursive_(&lock) {}
+// A waiter lives on its waiting thread's stack. notify() unlinks it and sets `notified`
+// (under list_lock_), then wakes its futex; the waiter may have returned by then, so the
+// wake-up may reach a dead address, which is harmless for a futex (a spurious wake-up at
+// worst, which every futex waiter tolerates).
+struct Condition::Waiter {
+  std::atomic<std::uint32_t> notified{0};
+  Waiter* prev = nullptr;
+  Waiter* next = nullptr;
+  bool linked = true;
+};
 
-bool Condition::acquire(bool blocking, double timeout) {
-  return plain_ ? plain_->acquire(blocking, timeout) : recursive_->acquire(blocking, timeout);
-}
+void Condition::throw_not_owned() { throw RuntimeError("cannot notify on un-acquired lock"); }
 
-void Condition::release() { plain_ ? plain_->release() : recursive_->release(); }
-
-bool Condition::is_owned() {
-  if (recursive_) return recursive_->is_owned();
-  // CPython's rule for a plain Lock: owned means "held" (if we can take it, nobody held it).
-  if (plain_->acquire(false)) {
-    plain_->release();
-    return false;
-  }
-  return true;
+void Condition::unlink(Waiter* w) {
+  (w->prev != nullptr ? w->prev->next : head_) = w->next;
+  (w->next != nullptr ? w->next->prev : tail_) = w->prev;
+  w->prev = w->next = nullptr;
+  w->linked = false;
+  n_waiters_.fetch_sub(1, std::memory_order_relaxed);
 }
 
 bool Condition::wait(std::optional<double> timeout) {
   if (!is_owned()) throw RuntimeError("cannot wait on un-acquired lock");
-  auto deadline = deadline_for(timeout);
-  auto waiter = std::make_shared<Waiter>();
+  const Deadline deadline = wait_deadline(timeout);
+  Waiter self;
   {
-    detail::AnnotatedLock lock(waiters_mutex_);
-    waiters_.push_back(waiter);
+    Guard<Lock> guard(list_lock_);
+    self.prev = tail_;
+    (tail_ != nullptr ? tail_->next : head_) = &self;
+    tail_ = &self;
+    n_waiters_.fetch_add(1, std::memory_order_relaxed);
   }
   std::size_t saved = 0;
-  if (plain_) {
+  if (plain_ != nullptr) {
     plain_->release();
   } else {
     saved = recursive_->release_all();
   }
   bool notified = false;
-  {
-    std::unique_lock lock(waiter->mutex);
-    notified = wait_until(waiter->cv, lock, deadline, [&] { return waiter->notified; });
-  }
-  if (plain_) {
+  while (!(notified = self.notified.load(std::memory_order_acquire) != 0) && !deadline.expired())
+    internal::futex_wait(self.notified, 0, deadline);
+  if (plain_ != nullptr) {
     plain_->acquire();
   } else {
     recursive_->acquire_restore(saved);
   }
-  if (!notified) {  // timed out: leave the queue unless a notify took us meanwhile
-    detail::AnnotatedLock lock(waiters_mutex_);
-    std::erase(waiters_, waiter);
-    std::lock_guard wl(waiter->mutex);
-    notified = waiter->notified;
+  if (!notified) {  // timed out: leave the list, unless a notify took this waiter meanwhile
+    Guard<Lock> guard(list_lock_);
+    if (self.linked) unlink(&self);
   }
   return notified;
 }
 
 bool Condition::wait_for(const std::function<bool()>& predicate, std::optional<double> timeout) {
-  auto deadline = deadline_for(timeout);
+  const Deadline deadline = wait_deadline(timeout);
   bool result = predicate();
   while (!result) {
     std::optional<double> left;
-    if (deadline) {
-      left = std::chrono::duration<double>(*deadline - Clock::now()).count();
+    if (!deadline.is_never()) {
+      left = deadline.remaining();
       if (*left <= 0) break;
     }
     wait(left);
@@ -216,29 +158,15 @@ bool Condition::wait_for(const std::function<bool()>& predicate, std::optional<d
   return result;
 }
 
-void Condition::notify(std::size_t n) {
-  if (!is_owned()) throw RuntimeError("cannot notify on un-acquired lock");
-  detail::AnnotatedLock lock(waiters_mutex_);
-  while (n > 0 && !waiters_.empty()) {
-    auto waiter = waiters_.front();
-    waiters_.pop_front();
-    {
-      std::lock_guard wl(waiter->mutex);
-      waiter->notified = true;
-    }
-    waiter->cv.notify_one();
+void Condition::notify_slow(std::size_t n) {
+  Guard<Lock> guard(list_lock_);
+  while (n > 0 && head_ != nullptr) {
+    Waiter* w = head_;
+    unlink(w);
+    w->notified.store(1, std::memory_order_release);
+    internal::futex_wake(w->notified, 1);
     --n;
   }
-}
-
-void Condition::notify_all() {
-  if (!is_owned()) throw RuntimeError("cannot notify on un-acquired lock");
-  std::size_t n = 0;
-  {
-    detail::AnnotatedLock lock(waiters_mutex_);
-    n = waiters_.size();
-  }
-  notify(n);
 }
 
 // ---------------------------------------------------------------- Semaphore
@@ -248,12 +176,16 @@ Semaphore::Semaphore(long value) : value_(value) {
 
 bool Semaphore::acquire(bool blocking, std::optional<double> timeout) {
   if (!blocking && timeout) throw ValueError("can't specify timeout for non-blocking acquire");
-  auto deadline = deadline_for(timeout);
-  detail::WaitLock lock(mutex_);
-  if (value_ == 0 && !blocking) return false;
-  if (!wait_until(available_, lock.native(), deadline,
-                  [this]() PYTHREADING_NO_THREAD_SAFETY_ANALYSIS { return value_ > 0; })) {
-    return false;
+  const Deadline deadline = wait_deadline(timeout);
+  Guard<Lock> guard(lock_);
+  while (value_ == 0) {
+    if (!blocking) return false;
+    std::optional<double> left;
+    if (!deadline.is_never()) {
+      left = deadline.remaining();
+      if (*left <= 0) return false;
+    }
+    cond_.wait(left);
   }
   --value_;
   return true;
@@ -261,15 +193,13 @@ bool Semaphore::acquire(bool blocking, std::optional<double> timeout) {
 
 void Semaphore::release(long n) {
   if (n < 1) throw ValueError("n must be one or more");
-  {
-    detail::AnnotatedLock lock(mutex_);
-    value_ += n;
-  }
-  for (long i = 0; i < n; ++i) available_.notify_one();
+  Guard<Lock> guard(lock_);
+  value_ += n;
+  cond_.notify(static_cast<std::size_t>(n));
 }
 
 long Semaphore::value() const {
-  detail::AnnotatedLock lock(mutex_);
+  Guard<Lock> guard(lock_);
   return value_;
 }
 
@@ -277,38 +207,38 @@ BoundedSemaphore::BoundedSemaphore(long value) : Semaphore(value), initial_(valu
 
 void BoundedSemaphore::release(long n) {
   if (n < 1) throw ValueError("n must be one or more");
-  {
-    detail::AnnotatedLock lock(mutex_);
-    if (value_ + n > initial_) throw ValueError("Semaphore released too many times");
-    value_ += n;
-  }
-  for (long i = 0; i < n; ++i) available_.notify_one();
+  Guard<Lock> guard(lock_);
+  if (value_ + n > initial_) throw ValueError("Semaphore released too many times");
+  value_ += n;
+  cond_.notify(static_cast<std::size_t>(n));
 }
 
 // ---------------------------------------------------------------- Event
-bool Event::is_set() const {
-  detail::AnnotatedLock lock(mutex_);
-  return flag_;
+// set() increments the count in bits 1..31 and sets bit 0; a waiter sleeps on the word it saw
+// (flag clear), so any set() changes the word and ends its wait, whatever clear() does next.
+// set/wait pair their seq_cst operations on word_ and waiters_ like Dekker's algorithm.
+void Event::set() noexcept {
+  std::uint32_t w = word_.load(std::memory_order_relaxed);
+  do {
+    if ((w & kFlag) != 0) return;
+  } while (!word_.compare_exchange_weak(w, (w + 2) | kFlag, std::memory_order_seq_cst,
+                                        std::memory_order_relaxed));
+  if (waiters_.load(std::memory_order_seq_cst) != 0) internal::futex_wake(word_, 0);
 }
 
-void Event::set() {
-  {
-    detail::AnnotatedLock lock(mutex_);
-    flag_ = true;
-  }
-  changed_.notify_all();
-}
-
-void Event::clear() {
-  detail::AnnotatedLock lock(mutex_);
-  flag_ = false;
-}
+void Event::clear() noexcept { word_.fetch_and(~kFlag, std::memory_order_relaxed); }
 
 bool Event::wait(std::optional<double> timeout) {
-  auto deadline = deadline_for(timeout);
-  detail::WaitLock lock(mutex_);
-  return wait_until(changed_, lock.native(), deadline,
-                    [this]() PYTHREADING_NO_THREAD_SAFETY_ANALYSIS { return flag_; });
+  const std::uint32_t seen = word_.load(std::memory_order_acquire);
+  if ((seen & kFlag) != 0) return true;
+  const Deadline deadline = wait_deadline(timeout);
+  waiters_.fetch_add(1, std::memory_order_seq_cst);
+  bool notified = false;
+  while (!(notified = ((word_.load(std::memory_order_seq_cst) ^ seen) >> 1) != 0) &&
+         !deadline.expired())
+    internal::futex_wait(word_, seen, deadline);
+  waiters_.fetch_sub(1, std::memory_order_relaxed);
+  return notified;
 }
 
 // ---------------------------------------------------------------- Barrier
@@ -319,10 +249,10 @@ Barrier::Barrier(long parties, std::function<void()> action, std::optional<doubl
 
 long Barrier::wait(std::optional<double> timeout) {
   if (!timeout) timeout = timeout_;
-  auto deadline = deadline_for(timeout);
-  detail::WaitLock lock(mutex_);
+  const Deadline deadline = wait_deadline(timeout);
+  Guard<Lock> guard(lock_);
   // Wait for a previous cycle to drain or reset (CPython's _enter).
-  wait_until(changed_, lock.native(), std::nullopt, [this]() PYTHREADING_NO_THREAD_SAFETY_ANALYSIS {
+  cond_.wait_for([this]() PYTHREADING_NO_THREAD_SAFETY_ANALYSIS {
     return state_ != State::draining && state_ != State::resetting;
   });
   if (state_ == State::broken) throw BrokenBarrierError();
@@ -338,15 +268,17 @@ long Barrier::wait(std::optional<double> timeout) {
         }
       }
       state_ = State::draining;
-      changed_.notify_all();
-    } else if (!wait_until(changed_, lock.native(), deadline,
-                           [this]() PYTHREADING_NO_THREAD_SAFETY_ANALYSIS {
-                             return state_ != State::filling;
-                           })) {
-      break_locked();
-      throw BrokenBarrierError();
-    } else if (state_ != State::draining) {
-      throw BrokenBarrierError();  // broken or reset while waiting
+      cond_.notify_all();
+    } else {
+      std::optional<double> left;
+      if (!deadline.is_never()) left = deadline.remaining();
+      if (!cond_.wait_for(
+              [this]() PYTHREADING_NO_THREAD_SAFETY_ANALYSIS { return state_ != State::filling; },
+              left)) {
+        break_locked();
+        throw BrokenBarrierError();
+      }
+      if (state_ != State::draining) throw BrokenBarrierError();  // broken or reset meanwhile
     }
   } catch (...) {
     exit_locked();
@@ -358,43 +290,39 @@ long Barrier::wait(std::optional<double> timeout) {
 
 void Barrier::break_locked() {
   state_ = State::broken;
-  changed_.notify_all();
+  cond_.notify_all();
 }
 
 void Barrier::exit_locked() {
   // CPython's _exit: the last thread out of a draining or resetting cycle refills it.
   if (--count_ == 0 && (state_ == State::draining || state_ == State::resetting)) {
     state_ = State::filling;
-    changed_.notify_all();
+    cond_.notify_all();
   }
 }
 
 void Barrier::reset() {
-  detail::AnnotatedLock lock(mutex_);
+  Guard<Lock> guard(lock_);
   if (count_ > 0) {
-    if (state_ == State::filling) {
-      state_ = State::resetting;
-    } else if (state_ == State::broken) {
-      state_ = State::resetting;
-    }
+    if (state_ == State::filling || state_ == State::broken) state_ = State::resetting;
   } else {
     state_ = State::filling;
   }
-  changed_.notify_all();
+  cond_.notify_all();
 }
 
 void Barrier::abort() {
-  detail::AnnotatedLock lock(mutex_);
+  Guard<Lock> guard(lock_);
   break_locked();
 }
 
 long Barrier::n_waiting() const {
-  detail::AnnotatedLock lock(mutex_);
+  Guard<Lock> guard(lock_);
   return state_ == State::filling ? count_ : 0;
 }
 
 bool Barrier::broken() const {
-  detail::AnnotatedLock lock(mutex_);
+  Guard<Lock> guard(lock_);
   return state_ == State::broken;
 }
 

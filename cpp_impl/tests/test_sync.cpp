@@ -246,6 +246,78 @@ TEST(Barrier, TimeoutAbortAndReset) {
   EXPECT_TRUE(failing.broken());
 }
 
+TEST(Event, WaitReturnsTrueWhenNotifiedEvenIfClearedAgain) {
+  // CPython (gh-57711): wait() returns what Condition.wait returned, i.e. True once set() has
+  // notified the waiter, whatever the flag is by the time the waiter runs.
+  Event e;
+  std::atomic<bool> entered{false};
+  std::atomic<int> result{-1};
+  std::thread waiter([&] {
+    entered = true;
+    result = e.wait(30.0) ? 1 : 0;
+  });
+  while (!entered.load()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the waiter is inside wait()
+  e.set();
+  e.clear();
+  waiter.join();
+  EXPECT_EQ(result.load(), 1);
+  EXPECT_FALSE(e.is_set());
+}
+
+TEST(Condition, TimedOutWaiterLeavesTheQueue) {
+  // A waiter that timed out is gone: the next notify wakes the one still waiting.
+  Lock l;
+  Condition c(l);
+  std::atomic<int> waiting{0};
+  std::atomic<int> second{-1};
+  std::thread first([&] {
+    Guard<Condition> hold(c);
+    ++waiting;
+    EXPECT_FALSE(c.wait(0.05));
+  });
+  first.join();
+  std::thread later([&] {
+    c.acquire();
+    ++waiting;
+    second = c.wait(30.0) ? 1 : 0;
+    c.release();
+  });
+  while (waiting.load() < 2) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  {
+    Guard<Condition> hold(c);  // `later` has released the lock inside wait() once we hold it
+    c.notify();
+  }
+  later.join();
+  EXPECT_EQ(second.load(), 1);
+}
+
+TEST(Stress, RLockRecursiveCounterAndConditionHandOff) {
+  RLock r;
+  Condition c(r);
+  long counter = 0;
+  long turns = 0;
+  std::vector<std::thread> ts;
+  for (int i = 0; i < 4; ++i) {
+    ts.emplace_back([&, i] {
+      for (int k = 0; k < 500; ++k) {
+        std::scoped_lock outer(r);
+        std::scoped_lock inner(r);  // recursion
+        ++counter;
+        if (k % 50 == 0) {  // take turns: wait until it is this thread's turn
+          ASSERT_TRUE(c.wait_for([&] { return turns % 4 == i; }, 30.0));
+          ++turns;
+          c.notify_all();
+        }
+      }
+    });
+  }
+  for (auto& t : ts) t.join();
+  EXPECT_EQ(counter, 2000);
+  EXPECT_EQ(turns, 40);
+  EXPECT_FALSE(r.locked());
+}
+
 TEST(Stress, LockProtectedCounter) {
   Lock l;
   long counter = 0;

@@ -140,6 +140,41 @@ TEST(Thread, LegacyAccessors) {
 }
 #pragma GCC diagnostic pop
 
+TEST(Thread, StartReturnsWithIdentKnownBeforeTheThreadRuns) {
+  // start() does not wait for the new thread: ident and is_alive hold at once; native_id
+  // is the new thread's own, read whenever.
+  Gate gate;
+  std::atomic<std::uint64_t> native{0};
+  pt::Thread t([&] {
+    native = pt::get_native_id();
+    gate.wait();
+  });
+  t.start();
+  EXPECT_TRUE(t.is_alive());
+  ASSERT_TRUE(t.ident().has_value());
+  EXPECT_NE(*t.ident(), 0u);
+  ASSERT_TRUE(t.native_id().has_value());
+  gate.open();
+  t.join();
+  EXPECT_EQ(*t.native_id(), native.load());
+  EXPECT_FALSE(t.is_alive());
+}
+
+TEST(Thread, CurrentThreadIsTheSameHandleEachTime) {
+  const pt::Thread* first = nullptr;
+  bool same = false;
+  pt::Thread t([&] {
+    first = &pt::current_thread();
+    same = &pt::current_thread() == first && pt::current_thread() == pt::Thread(*first);
+  });
+  t.start();
+  t.join();
+  EXPECT_TRUE(same);
+  EXPECT_EQ(&pt::current_thread(), &pt::current_thread());
+  pt::Thread copy = pt::current_thread();
+  EXPECT_EQ(copy, pt::main_thread());
+}
+
 TEST(Thread, IdentAndNativeId) {
   std::atomic<std::uint64_t> seen_ident{0}, seen_native{0};
   pt::Thread t([&] {

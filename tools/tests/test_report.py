@@ -18,27 +18,27 @@ def make_results(d):
         sc[sid] = loader.load(d.write(sid.replace("/", "_") + ".yaml", tsutil.scenario(sid)))
     ok = engine.ScenarioResult(sc["t/pass"], "pass")
     ok.runs = 2
-    ok.outcomes[("o1",)] += 1
-    ok.outcomes[("o2",)] += 1
-    ok.outcome_class = {("o1",): "as in the document", ("o2",): "allowed"}
+    ok.outcomes[(("o1",), "as in the document")] += 1     # keys: (outcome, class)
+    ok.outcomes[(("o2",), "allowed")] += 1
+    ok.outcome_class = {(("o1",), "as in the document"): "as in the document", (("o2",), "allowed"): "allowed"}
     bad = engine.ScenarioResult(sc["t/fail"], "fail")
     bad.runs = bad.failed_runs = 1
     bad.violations = [checker.Violation("line", "stdout: expected 'a & <b>', seen 0 such lines", ["'a & <b>'"], ["c"]),
                       checker.Violation("exit", "expected exit status 0, but the program exited with status 2",
                                         "exit 0", "exited with status 2")]
     bad.first_failure = {"stdout": ["c"], "stderr": ["oops"], "end": {"kind": "exit", "code": 2}, "duration": 0.1}
-    bad.outcomes[None] += 1
-    bad.outcome_class = {None: "forbidden"}
+    bad.outcomes[(None, "forbidden")] += 1
+    bad.outcome_class = {(None, "forbidden"): "forbidden"}
     xf = engine.ScenarioResult(sc["t/xfail"], "expected-fail", "known difference")
     sk = engine.ScenarioResult(sc["t/skip"], "skip", "requires Python <3.0; this is 3.11.2")
     er = engine.ScenarioResult(sc["t/err"], "error", "threadspec-executor: error: no barrier")
     return [ok, bad, xf, sk, er]
 
 
-class FakeImpl(impls.Implementation):
+class FakeImpl(impls.ExecutorImplementation):
     def __init__(self):
-        impls.Implementation.__init__(self, "cpp", ["/x/fake"])
-        self.name, self.version, self.emulates = "fake", "0.1", "3.12.1"
+        impls.ExecutorImplementation.__init__(self, "cpp", ["/x/fake"])
+        self.implementation, self.release, self.language = "fake", "0.1", "3.12.1"
 
 
 class Terminal(unittest.TestCase):

@@ -6,10 +6,12 @@ check() returns a Result: violations (empty means pass) and the outcome (which i
 line was assigned to, per stream), classified as in the document / allowed / forbidden.
 """
 
+import collections
 import itertools
 import json
 import re
 
+from . import limits, matching
 from .loader import normalize_label, parse_count
 
 STREAMS = ("stdout", "stderr")
@@ -45,12 +47,13 @@ class Observation(object):
     {"kind": "deadline", "after": S} (killed because it hung).
     """
 
-    def __init__(self, lines, end, duration, traced, problems=()):
+    def __init__(self, lines, end, duration, traced, problems=(), overflow=()):
         self.lines = lines            # {"stdout": [Line], "stderr": [Line]}
         self.end = end
         self.duration = duration
         self.traced = traced          # True when the lines carry trace labels
         self.problems = list(problems)  # harness-level problems (trace mismatch...)
+        self.overflow = list(overflow)  # output beyond the harness's limits
 
     def describe_end(self):
         kind = self.end["kind"]
@@ -92,9 +95,13 @@ class Item(object):
         self.lo, self.hi = parse_count(raw.get("count"))
         self.id = raw.get("id")
         self.at = raw.get("at")
+        self._name = None
 
     def matches(self, text):
         return self.text == text if self.regex is None else self.regex.fullmatch(text) is not None
+
+    def matcher_key(self):
+        return ("text", self.text) if self.regex is None else ("re", self.regex.pattern)
 
     def describe(self):
         what = repr(self.text) if self.regex is None else "/%s/" % self.regex.pattern
@@ -106,6 +113,11 @@ class Item(object):
 
     def name(self):
         """How the item appears in an outcome: its id, else its text (or pattern), shortened."""
+        if self._name is None:
+            self._name = self._make_name()
+        return self._name
+
+    def _make_name(self):
         if self.id:
             return self.id
         if self.regex is None:
@@ -155,115 +167,91 @@ class Result(object):
         return "as in the document" if self.in_document_order else "allowed"
 
 
-def _assign(items, lines, traced):
-    """Find an assignment of lines to items (list of item indices) that respects text,
-    counts, labels and program order, or None. Depth-first search with memoisation."""
-    n = len(lines)
-    candidates = []
-    for line in lines:
-        cands = [k for k, it in enumerate(items) if it.matches(line.text)
-                 and not (traced and line.label and it.label and it.label != line.label)]
-        candidates.append(cands)
-    failed = set()
-    counts = [0] * len(items)
-    ptr = {}
-    chosen = []
-
-    def passing_ok(label, start, stop):
-        for j in range(start, stop):
-            if items[j].order == label and counts[j] < items[j].lo:
-                return False
-        return True
-
-    def dfs(i):
-        key = (i, tuple(counts), tuple(sorted(ptr.items())))
-        if key in failed:
-            return False
-        if i == n:
-            if all(counts[k] >= it.lo for k, it in enumerate(items)):
-                return True
-            failed.add(key)
-            return False
-        for k in candidates[i]:
-            it = items[k]
-            if counts[k] >= it.hi:
-                continue
-            label = it.order
-            old = ptr.get(label, -1) if label else None
-            if label:
-                if k < old or not passing_ok(label, max(old, 0), k):
-                    continue
-                ptr[label] = k
-            counts[k] += 1
-            chosen.append(k)
-            if dfs(i + 1):
-                return True
-            chosen.pop()
-            counts[k] -= 1
-            if label:
-                if old == -1:
-                    del ptr[label]
-                else:
-                    ptr[label] = old
-        failed.add(key)
-        return False
-
-    return list(chosen) if dfs(0) else None
-
-
-def _diagnose(stream, items, lines, traced):
-    """Explain why no assignment exists, most basic problem first."""
+def _diagnose(stream, items, lines, matches, traced):
+    """Explain why no assignment exists, most basic problem first. Linear in the lines
+    (each distinct text was matched once); at most MAX_VIOLATIONS violations."""
     out = []
-    expected = [it.describe() for it in items]
-    seen = [ln.text for ln in lines]
-    for ln in lines:
-        if not any(it.matches(ln.text) for it in items):
-            out.append(Violation("unexpected", "%s: %r matches no expected line" % (ln.where(), ln.text),
+    expected = limits.clip_list([it.describe() for it in items])
+    seen = limits.clip_list([ln.text for ln in lines])
+    by_text = matches.by_text
+    for ln, ks in zip(lines, by_text):
+        if not ks:
+            out.append(Violation("unexpected", "%s: %r matches no expected line" % (ln.where(), limits.clip_text(ln.text)),
                                  expected, seen))
+    matched = [0] * len(items)
+    multiplicity = collections.Counter(ln.text for ln in lines)
+    for text, ks in matches.per_text.items():
+        for k in ks:
+            matched[k] += multiplicity[text]
     for it in items:
-        c = sum(1 for ln in lines if it.matches(ln.text))
+        c = matched[it.index]
         if c < it.lo:
             out.append(Violation("line" if it.lo == 1 and c == 0 else "count",
                                  "%s: expected %s, seen %d such line%s" % (stream, it.describe(), c, "" if c == 1 else "s"),
                                  expected, seen))
     if out:
-        return out
+        return _bounded(out)
     for it in items:
-        c = sum(1 for ln in lines if it.matches(ln.text))
-        if c > it.hi and not any(o.matches(ln.text) for o in items if o is not it
-                                 for ln in lines if it.matches(ln.text)):
+        c = matched[it.index]
+        # too many lines, and no other item could take any of them
+        if c > it.hi and all(ks == (it.index,) for ks in matches.per_text.values() if it.index in ks):
             out.append(Violation("count", "%s: expected %s, seen %d such lines" % (stream, it.describe(), c),
                                  expected, seen))
     if traced:
-        for ln in lines:
-            labels = [it.label for it in items if it.matches(ln.text)]
+        for ln, ks in zip(lines, by_text):
+            labels = [items[k].label for k in ks]
             if ln.label and labels and all(lab and lab != ln.label for lab in labels):
                 out.append(Violation("thread", "%s: %r was written by %s (%s), expected %s" %
-                                     (ln.where(), ln.text, ln.label, ln.thread, " or ".join(sorted(set(labels)))),
+                                     (ln.where(), limits.clip_text(ln.text), ln.label, ln.thread,
+                                      " or ".join(sorted(set(labels)))),
                                      expected, seen))
     if out:
-        return out
+        return _bounded(out)
+    capacity = sum(it.hi for it in items)
+    if len(lines) > capacity:
+        return [Violation("count", "%s: %d lines, but the expected items allow at most %d" % (stream, len(lines), capacity),
+                          expected, seen)]
     # Program order: a line that only a later item of a label can take, written before a
-    # line that only an earlier item of the same label can take.
-    only = {}
-    for ln in lines:
-        ks = [k for k, it in enumerate(items) if it.matches(ln.text)]
-        if len(ks) == 1:
-            only[ln.index] = ks[0]
-    for a in lines:
-        for b in lines:
-            ka, kb = only.get(a.index), only.get(b.index)
-            if ka is None or kb is None or a.index >= b.index:
-                continue
-            ia, ib = items[ka], items[kb]
-            if ia.order and ia.order == ib.order and ka > kb:
+    # line that only an earlier item of the same label can take: the earliest such line,
+    # and the first line after it that breaks the order.
+    only = [ks[0] if len(ks) == 1 and items[ks[0]].order else None for ks in by_text]
+    suffix_min = {}
+    first_bad = None
+    for idx in range(len(lines) - 1, -1, -1):
+        k = only[idx]
+        if k is None:
+            continue
+        key = items[k].order
+        low = suffix_min.get(key)
+        if low is not None and low < k:
+            first_bad = idx
+        if low is None or k < low:
+            suffix_min[key] = k
+    if first_bad is not None:
+        a, ka = lines[first_bad], only[first_bad]
+        ia = items[ka]
+        for idx in range(first_bad + 1, len(lines)):
+            kb = only[idx]
+            if kb is not None and items[kb].order == ia.order and kb < ka:
+                b, ib = lines[idx], items[kb]
                 return [Violation("program-order",
                                   "%s: %s must come before %s (both from %s), but %s was written first (%s, %s)" %
                                   (stream, ib.describe(), ia.describe(), ia.label or "one traceback",
-                                   repr(a.text), a.where(), b.where()),
+                                   repr(limits.clip_text(a.text)), a.where(), b.where()),
                                   expected, seen)]
     return [Violation("program-order", "%s: no assignment of the lines to the expected items keeps each "
                       "thread's lines in the listed order and within their counts" % stream, expected, seen)]
+
+
+def _bounded(violations):
+    """At most MAX_VIOLATIONS violations: the first ones, and one that counts the rest."""
+    if len(violations) <= limits.MAX_VIOLATIONS:
+        return violations
+    kept = violations[:limits.MAX_VIOLATIONS - 1]
+    rest = collections.Counter(v.rule for v in violations[len(kept):])
+    kept.append(Violation(rest.most_common(1)[0][0], "and %d more violations (%s)" %
+                          (len(violations) - len(kept), ", ".join("%d %s" % (n, r) for r, n in sorted(rest.items())))))
+    return kept
 
 
 def _before(a, b, traced):
@@ -275,7 +263,37 @@ def _before(a, b, traced):
     return a.t < b.t
 
 
-def check(expect, obs, time_scale=1.0):
+def _first_late(first, then, traced):
+    """The first pair (a in first, b in then) where a was not written before b, or None.
+    Linear: for each b, the latest line of `first` by each clock decides."""
+    if not first or not then:
+        return None
+    with_seq = [a.seq for a in first if traced and a.seq is not None]
+    max_seq = max(with_seq) if with_seq else None
+    # lines compared by stream index or time: every line of first when b has no seq,
+    # else only those without one
+    def extremes(pool):
+        idx, tmax = {}, {}
+        for a in pool:
+            idx[a.stream] = max(idx.get(a.stream, -1), a.index)
+            tmax[a.stream] = max(tmax.get(a.stream, float("-inf")), a.t)
+        return idx, tmax
+    all_ext = extremes(first)
+    unseq_ext = extremes([a for a in first if not (traced and a.seq is not None)])
+    for b in then:
+        b_seq = traced and b.seq is not None
+        idx, tmax = unseq_ext if b_seq else all_ext
+        late = b_seq and max_seq is not None and max_seq >= b.seq
+        late = late or idx.get(b.stream, -1) >= b.index
+        late = late or any(t >= b.t for s, t in tmax.items() if s != b.stream)
+        if late:
+            for a in first:
+                if not _before(a, b, traced):
+                    return a, b
+    return None
+
+
+def check(expect, obs, time_scale=1.0, budget=matching.SEARCH_BUDGET):
     """Check an Observation against effective expectations. Returns a Result."""
     violations = []
     # 1. exit
@@ -298,10 +316,11 @@ def check(expect, obs, time_scale=1.0):
             violations.append(Violation("exit", "expected exit status %d, but the program %s" % (code, obs.describe_end()),
                                         "exit %d" % code, obs.describe_end()))
     for problem in obs.problems:
-        violations.append(Violation("trace", problem))
+        violations.append(Violation("trace", limits.clip_text(problem)))
+    for problem in getattr(obs, "overflow", ()):
+        violations.append(Violation("output", limits.clip_text(problem)))
 
     # 2. matching per stream
-    assigned = {}
     by_id = {}
     timed = []     # (item with `at`, its lines): an item needs no id of its own to be timed
     signature = []
@@ -309,33 +328,42 @@ def check(expect, obs, time_scale=1.0):
     for stream in STREAMS:
         items = expand_items(stream, expect.get(stream, []))
         lines = obs.lines.get(stream, [])
-        choice = _assign(items, lines, obs.traced)
-        if choice is None:
-            violations.extend(_diagnose(stream, items, lines, obs.traced))
+        matches = matching.Matches(items, lines, obs.traced)
+        found = matching.assign(items, lines, matches, budget)
+        if found.status == matching.AMBIGUOUS:
+            violations.append(Violation(
+                "ambiguous", "ambiguous: %s: %d lines could be assigned to the expected items in too many ways "
+                "to search (gave up after %d steps); give the items thread labels or distinct texts" %
+                (stream, found.lines, found.steps)))
             continue
+        if found.status == matching.NONE:
+            violations.extend(_diagnose(stream, items, lines, matches, obs.traced))
+            continue
+        choice = found.choice
         signature.append((stream, tuple(items[k].name() for k in choice)))
         if any(b < a for a, b in zip(choice, choice[1:])):
             in_order = False
+        mine = [[] for _ in items]
+        for line, k in zip(lines, choice):
+            mine[k].append(line)
         for it in items:
-            mine = [lines[i] for i, k in enumerate(choice) if k == it.index]
             if it.id:
-                by_id[it.id] = (it, mine)
+                by_id[it.id] = (it, mine[it.index])
             if it.at:
-                timed.append((it, mine))
-        assigned[stream] = choice
+                timed.append((it, mine[it.index]))
 
     # 3. order and timing, on the chosen assignment
     for rule in expect.get("order", []):
         if rule["first"] not in by_id or rule["then"] not in by_id:
             continue   # its stream failed to match; already reported
         (fa, first), (ta, then) = by_id[rule["first"]], by_id[rule["then"]]
-        for b in then:
-            late = [a for a in first if not _before(a, b, obs.traced)]
-            if late:
-                violations.append(Violation("order", "%s (%s) must be written before %s (%s), but %r (%s) came after %r (%s)" %
-                                            (rule["first"], fa.describe(), rule["then"], ta.describe(),
-                                             late[0].text, late[0].where(), b.text, b.where())))
-                break
+        late = _first_late(first, then, obs.traced)
+        if late:
+            a, b = late
+            violations.append(Violation("order", "%s (%s) must be written before %s (%s), but %r (%s) came after %r (%s)" %
+                                        (rule["first"], fa.describe(), rule["then"], ta.describe(),
+                                         limits.clip_text(a.text), a.where(), limits.clip_text(b.text), b.where())))
+    timing = []
     for me, mine in timed:
         at = me.at
         if at["after"] not in by_id:
@@ -348,23 +376,30 @@ def check(expect, obs, time_scale=1.0):
         for line in mine:
             gap = line.t - refs[0].t
             if abs(gap - want_gap) > tol:
-                violations.append(Violation("timing", "%s: %r came %.3f s after %r; expected %.3f s ± %.3f s (scaled)" %
-                                            (line.where(), line.text, gap, refs[0].text, want_gap, tol),
-                                            "%.3f s" % want_gap, "%.3f s" % gap))
+                timing.append(Violation("timing", "%s: %r came %.3f s after %r; expected %.3f s ± %.3f s (scaled)" %
+                                        (line.where(), limits.clip_text(line.text), gap, limits.clip_text(refs[0].text),
+                                         want_gap, tol),
+                                        "%.3f s" % want_gap, "%.3f s" % gap))
+    violations.extend(_bounded(timing))
 
     # 4. absent
+    absent = []
     for m in expect.get("absent", []):
         if isinstance(m, str):
             m = {"text": m}
         rx = re.compile(m["re"]) if "re" in m else None
+        hit = {}
         for stream in STREAMS:
             for line in obs.lines.get(stream, []):
-                if (rx.fullmatch(line.text) if rx else line.text == m["text"]):
-                    violations.append(Violation("absent", "%s: %r must not appear" % (line.where(), line.text),
-                                                "absent", line.text))
+                if line.text not in hit:
+                    hit[line.text] = rx.fullmatch(line.text) is not None if rx else line.text == m["text"]
+                if hit[line.text]:
+                    absent.append(Violation("absent", "%s: %r must not appear" % (line.where(), limits.clip_text(line.text)),
+                                            "absent", limits.clip_text(line.text)))
+    violations.extend(_bounded(absent))
 
     outcome = tuple(signature) if len(signature) == len(STREAMS) else None
-    return Result(violations, outcome, in_order)
+    return Result(_bounded(violations), outcome, in_order)
 
 
 def format_outcome(outcome):
@@ -375,5 +410,6 @@ def format_outcome(outcome):
     for stream, names in outcome:
         if names:
             runs = [(name, len(list(group))) for name, group in itertools.groupby(names)]
-            parts.append("%s: %s" % (stream, " → ".join(n if c == 1 else "%s×%d" % (n, c) for n, c in runs)))
+            shown = limits.clip_list([n if c == 1 else "%s×%d" % (n, c) for n, c in runs])
+            parts.append("%s: %s" % (stream, " → ".join(shown)))
     return "; ".join(parts) or "(no output)"

@@ -36,6 +36,21 @@ def write_atomic(path, text):
         raise
 
 
+def check_writable(path, directory=False):
+    """Raise OSError (with a message) unless a results file can be written at path (or
+    into path, a directory): checked before a run starts, so that no run is lost."""
+    target = path if directory else os.path.dirname(os.path.abspath(path))
+    if not directory and os.path.isdir(path):
+        raise OSError("%s is a directory" % path)
+    try:
+        os.makedirs(target, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".threadspec-probe.", dir=target)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise OSError("cannot write results into %s: %s" % (target, exc.strerror or exc))
+
+
 def host_info():
     return {"hostname": socket.gethostname(), "system": platform.system(), "release": platform.release(),
             "machine": platform.machine(), "cpus": os.cpu_count()}
@@ -50,9 +65,10 @@ def results_json(results, impl, options, started, duration, load_errors=()):
     """The results document (tools/results.md)."""
     doc = {
         "schema": RESULTS_SCHEMA,
-        "implementation": {"kind": impl.kind, "name": impl.name, "version": impl.version, "emulates": impl.emulates,
-                           "command": impl.argv if impl.argv else [impl.python]},
-        "mode": "literal" if impl.kind == "literal" else "steps",
+        "implementation": {"name": impl.name, "key": impl.key, "implementation": impl.implementation,
+                           "release": impl.release, "language": impl.language,
+                           "version": impl.release, "emulates": impl.language, "command": impl.command},
+        "mode": impl.mode,
         "host": host_info(),
         "started": started,
         "duration": round(duration, 3),
@@ -74,7 +90,7 @@ def _histogram_lines(r):
         return []
     out = ["      orderings seen over %d runs:" % r.runs]
     for outcome, n in r.outcomes.most_common():
-        out.append("        %4d × %-18s %s" % (n, r.outcome_class[outcome], checker.format_outcome(outcome)))
+        out.append("        %4d × %-18s %s" % (n, r.outcome_class[outcome], checker.format_outcome(outcome[0])))
     return out
 
 

@@ -9,6 +9,8 @@
 //   t.start() / t.join() / t.join(1.5) / t.is_alive() -> the same member functions
 //   t.name / t.name = "x"      -> t.name() / t.set_name("x")
 //   t.daemon / t.daemon = True -> t.daemon() / t.set_daemon(true)
+//   getName, setName, isDaemon, setDaemon, currentThread, activeCount -> the same names,
+//       [[deprecated]] and warning at run time as CPython 3.13 does (warnings.hpp)
 //   t.ident / t.native_id      -> t.ident() / t.native_id()   (std::nullopt for Python None)
 //   current_thread(), main_thread(), enumerate(), active_count(), get_ident(),
 //   get_native_id(), stack_size(), TIMEOUT_MAX, excepthook, __excepthook__
@@ -17,7 +19,10 @@
 //                                 auto w = make_thread<W>(ctor args...);  w->start();
 //
 // Handles. A Thread is a cheap copyable handle to shared state, like a Python reference:
-// copies compare equal and observe the same thread. Dropping every handle of a running thread
+// copies compare equal and observe the same thread. Constness is the handle's: every
+// operation on the thread object is const (current_thread() returns a const reference and
+// still allows join, set_name...) except start(), run() and set_class_name; only assignment
+// changes the handle itself. Dropping every handle of a running thread
 // neither stops nor blocks it; the thread keeps its own reference until it has finished.
 // Every member function is thread-safe (may be called from any thread on any handle), except
 // set_class_name, and run() called directly while the thread runs it too (as in Python).
@@ -70,6 +75,7 @@
 
 #include "pythreading/detail/thread_state.hpp"
 #include "pythreading/errors.hpp"
+#include "pythreading/warnings.hpp"
 
 namespace pythreading {
 
@@ -135,9 +141,11 @@ class Thread {
   Thread& operator=(Thread&&) noexcept = default;
   virtual ~Thread() = default;
 
-  /// Starts the thread: run() is called in a new OS thread. Like CPython, returns once the
-  /// new thread is running (it has published ident and native_id, not necessarily entered
-  /// run()); no global lock is held meanwhile. Uses the stack_size() in effect.
+  /// Starts the thread: run() is called in a new OS thread. Returns as soon as CPython's
+  /// start() contract holds: is_alive() is true, ident() is known and the thread is listed by
+  /// enumerate(); it does not wait for the new thread to be scheduled (native_id() waits for
+  /// that when read before the thread has run). No global lock is held meanwhile. Uses the
+  /// stack_size() in effect.
   /// Throws RuntimeError("threads can only be started once") on a second start (also when
   /// two threads race to start the same object: exactly one wins), RuntimeError("can't start
   /// new thread") if the OS refuses (the object may then be started again).
@@ -153,11 +161,11 @@ class Thread {
   /// Throws RuntimeError("cannot join thread before it is started"), RuntimeError("cannot
   /// join current thread"), RuntimeError("cannot join a dummy thread"). Joining the main
   /// thread waits until it calls shutdown()/exit(). Any number of threads may join at once.
-  void join();
+  void join() const;
   /// join() for at most `timeout` seconds; returns nothing, as Python: check is_alive().
   /// A negative timeout acts as 0; NaN throws ValueError("Invalid value NaN (not a number)");
   /// above TIMEOUT_MAX throws OverflowError("timestamp out of range for platform time_t").
-  void join(double timeout);
+  void join(double timeout) const;
 
   /// True from start() until the thread has finished (main: until shutdown; dummy: always).
   [[nodiscard]] bool is_alive() const noexcept;
@@ -166,33 +174,41 @@ class Thread {
   [[nodiscard]] std::string name() const;
   /// Sets the name (Python's `t.name = x`); allowed at any time, as in Python. Only the
   /// library's record changes (the OS thread name is not touched).
-  void set_name(std::string name);
+  void set_name(std::string name) const;
 
   [[nodiscard]] bool daemon() const noexcept;
   /// Python's `t.daemon = x`. Throws RuntimeError("cannot set daemon status of active
   /// thread") once started (main and dummy threads count as started).
-  void set_daemon(bool daemonic);
+  void set_daemon(bool daemonic) const;
 
   /// threading.get_ident() of the thread (its pthread_t); std::nullopt before start().
   [[nodiscard]] std::optional<std::uint64_t> ident() const noexcept;
-  /// The OS thread id (gettid()); std::nullopt before start().
+  /// The OS thread id (gettid()); std::nullopt before start(). Read right after start(), it
+  /// waits until the new thread has run far enough to publish it.
   [[nodiscard]] std::optional<std::uint64_t> native_id() const noexcept;
 
+  /// The legacy accessors: as name() / set_name() / daemon() / set_daemon(), after a
+  /// DeprecationWarning with CPython 3.13's text from the caller's location (warnings.hpp).
   [[deprecated("getName() is deprecated, get the name attribute instead: use name()")]] std::string
-  getName() const {
+  getName(warnings::CallSite where = {}) const {
+    warnings::warn_deprecated("getName() is deprecated, get the name attribute instead", where);
     return name();
   }
   [[deprecated("setName() is deprecated, set the name attribute instead: use set_name()")]] void
-  setName(std::string n) {
+  setName(std::string n, warnings::CallSite where = {}) const {
+    warnings::warn_deprecated("setName() is deprecated, set the name attribute instead", where);
     set_name(std::move(n));
   }
   [[deprecated("isDaemon() is deprecated, get the daemon attribute instead: use daemon()")]] bool
-  isDaemon() const {
+  isDaemon(warnings::CallSite where = {}) const {
+    warnings::warn_deprecated("isDaemon() is deprecated, get the daemon attribute instead", where);
     return daemon();
   }
   [[deprecated(
       "setDaemon() is deprecated, set the daemon attribute instead: use set_daemon()")]] void
-  setDaemon(bool d) {
+  setDaemon(bool d, warnings::CallSite where = {}) const {
+    warnings::warn_deprecated("setDaemon() is deprecated, set the daemon attribute instead",
+                              where);
     set_daemon(d);
   }
 
@@ -224,9 +240,6 @@ class Thread {
  private:
   explicit Thread(std::shared_ptr<detail::ThreadState> s) noexcept : state_(std::move(s)) {}
   void init(ThreadOptions opts);
-  friend Thread current_thread();
-  friend Thread main_thread();
-  friend std::vector<Thread> enumerate();
   friend struct ThreadAccess;
   template <class T, class... Args>
   friend std::shared_ptr<T> make_thread(Args&&... args);
@@ -250,8 +263,16 @@ std::shared_ptr<T> make_thread(Args&&... args) {
 
 /// threading.current_thread(): the calling thread's object. In a thread not started by
 /// pythreading (and not main), registers a daemon dummy thread "Dummy-N" on first call.
-/// Never throws except std::bad_alloc.
-Thread current_thread();
+/// Returns a reference to the calling thread's own handle, valid until the calling thread
+/// ends: copy it (`Thread t = current_thread();`) to keep or share it. After the first call,
+/// a thread-local load (no reference count traffic). Never throws except std::bad_alloc.
+const Thread& current_thread();
+/// threading.currentThread(): current_thread() after a DeprecationWarning (warnings.hpp).
+[[deprecated("currentThread() is deprecated, use current_thread() instead")]] inline const Thread&
+currentThread(warnings::CallSite where = {}) {
+  warnings::warn_deprecated("currentThread() is deprecated, use current_thread() instead", where);
+  return current_thread();
+}
 /// threading.main_thread(): the thread that loaded the library (normally the one that runs
 /// main()), named "MainThread", non-daemon.
 Thread main_thread();
@@ -262,6 +283,12 @@ Thread main_thread();
 std::vector<Thread> enumerate();
 /// threading.active_count() == enumerate().size() at one instant; O(1), lock-free.
 std::size_t active_count() noexcept;
+/// threading.activeCount(): active_count() after a DeprecationWarning (warnings.hpp).
+[[deprecated("activeCount() is deprecated, use active_count() instead")]] inline std::size_t
+activeCount(warnings::CallSite where = {}) {
+  warnings::warn_deprecated("activeCount() is deprecated, use active_count() instead", where);
+  return active_count();
+}
 /// threading.get_ident(): the calling thread's pthread_t as an integer (non-zero).
 std::uint64_t get_ident() noexcept;
 /// threading.get_native_id(): the calling thread's OS id (gettid()).

@@ -4,8 +4,8 @@
 #include "pythreading/errors.hpp"
 #include "pythreading/local.hpp"
 #include "pythreading/logging.hpp"
+#include "pythreading/output.hpp"
+#include "pythreading/sync.hpp"
 #include "pythreading/thread.hpp"
 #include "pythreading/timer.hpp"
-#if __has_include("pythreading/sync.hpp")
-#include "pythreading/sync.hpp"
-#endif
+#include "pythreading/warnings.hpp"

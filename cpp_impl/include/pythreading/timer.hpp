@@ -9,43 +9,29 @@
 // function(args...) unless cancel() was called first.
 #pragma once
 
+#include <algorithm>
 #include <concepts>
+#include <functional>
 #include <memory>
 #include <type_traits>
 #include <utility>
 
+#include "pythreading/sync.hpp"
 #include "pythreading/thread.hpp"
 
 namespace pythreading {
-namespace detail {
-/// The timer's "finished" event (internal; independent of sync.hpp).
-class TimerEvent {
- public:
-  TimerEvent();
-  ~TimerEvent();
-  TimerEvent(const TimerEvent&) = delete;
-  TimerEvent& operator=(const TimerEvent&) = delete;
-  void set() noexcept;
-  [[nodiscard]] bool is_set() const noexcept;
-  /// Waits until set or `seconds` elapsed (clamped to [0, TIMEOUT_MAX]); returns is_set().
-  bool wait(double seconds);
-
- private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
-};
-}  // namespace detail
 
 class Timer : public Thread {
  public:
-  /// threading.Timer(interval, function, args): function and args are decay-copied.
+  /// threading.Timer(interval, function, args): function and args are decay-copied. When
+  /// started, the timer waits `interval` seconds (a negative or NaN interval: not at all).
   // (clang-format 14 mangles requires-clauses)
   // clang-format off
   template <class F, class... Args>
     requires detail::TimerTarget<F, Args...>
   Timer(double interval, F&& function, Args&&... args)
       // clang-format on
-      : Timer(interval, std::make_shared<detail::TimerEvent>(), std::forward<F>(function),
+      : Timer(interval, std::make_shared<Event>(), std::forward<F>(function),
               std::forward<Args>(args)...) {}
 
   /// Stops the timer if it is still waiting (Python's cancel(); harmless at any time,
@@ -55,12 +41,18 @@ class Timer : public Thread {
   [[nodiscard]] bool finished() const noexcept { return finished_->is_set(); }
 
  private:
+  /// The wait of a started timer: Python's `self.finished.wait(self.interval)`, with the
+  /// interval clamped to [0, TIMEOUT_MAX].
+  static void wait_interval(Event& finished, double interval) {
+    finished.wait(interval > 0 ? std::min(interval, TIMEOUT_MAX) : 0.0);
+  }
+
   template <class F, class... Args>
-  Timer(double interval, std::shared_ptr<detail::TimerEvent> ev, F&& function, Args&&... args)
+  Timer(double interval, std::shared_ptr<Event> ev, F&& function, Args&&... args)
       : Thread(
             HandleOnly{}, ThreadOptions{},
             [interval, ev, fn = std::decay_t<F>(std::forward<F>(function))](auto&&... a) mutable {
-              ev->wait(interval);
+              wait_interval(*ev, interval);
               if (!ev->is_set()) std::invoke(fn, a...);
               ev->set();
             },
@@ -69,7 +61,7 @@ class Timer : public Thread {
     set_class_name("Timer");
   }
 
-  std::shared_ptr<detail::TimerEvent> finished_;
+  std::shared_ptr<Event> finished_;
 };
 
 }  // namespace pythreading

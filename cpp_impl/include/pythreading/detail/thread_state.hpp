@@ -61,7 +61,7 @@ class ThreadState : public std::enable_shared_from_this<ThreadState> {
   std::shared_ptr<Thread> runner_hold;
   Thread* runner_raw = nullptr;
 
-  // Intrusive registry links, guarded by the registry's mutex (see thread.cpp).
+  // Intrusive registry links, guarded by the registry's mutex (src/internal/registry.hpp).
   ThreadState* reg_prev = nullptr;
   ThreadState* reg_next = nullptr;
   bool registered = false;

@@ -1,0 +1,112 @@
+// threading.excepthook: the hook, its default report, and how a failing thread reaches it.
+#include <cxxabi.h>
+
+#include <cstdlib>
+#include <typeinfo>
+
+#include "internal/report.hpp"
+#include "pythreading/output.hpp"
+#include "pythreading/thread_annotations.hpp"
+
+namespace pythreading {
+namespace {
+
+using detail::AnnotatedLock;
+using detail::AnnotatedMutex;
+
+AnnotatedMutex g_hook_mu;
+ExceptHook* g_hook PYTHREADING_GUARDED_BY(g_hook_mu) = nullptr;  // leaked, never destroyed
+
+std::string demangle(const char* mangled) {
+  int status = 0;
+  char* d = abi::__cxa_demangle(mangled, nullptr, nullptr, &status);
+  std::string out = (status == 0 && d != nullptr) ? d : mangled;
+  std::free(d);  // NOLINT(cppcoreguidelines-no-malloc)
+  return out;
+}
+
+}  // namespace
+
+namespace internal {
+
+std::string exception_line(const ExceptHookArgs& args) {
+  std::string s = args.exc_type;
+  if (!args.exc_value.empty()) {
+    s += ": ";
+    s += args.exc_value;
+  }
+  s += '\n';
+  return s;
+}
+
+void invoke_excepthook(std::exception_ptr error, const Thread& thread) noexcept {
+  try {
+    ExceptHook hook = get_excepthook();
+    try {
+      hook(make_excepthook_args(std::move(error), thread));
+    } catch (...) {
+      // CPython: print "Exception in threading.excepthook:" then sys.excepthook(the error).
+      ExceptHookArgs e2 = make_excepthook_args(std::current_exception(), std::nullopt);
+      std::string text = "Exception in threading.excepthook:\n";
+      text += kNoTraceback;
+      text += exception_line(e2);
+      write_output(text);
+    }
+  } catch (...) {  // out of memory while reporting: give up silently, never terminate
+  }
+}
+
+}  // namespace internal
+
+ExceptHookArgs make_excepthook_args(std::exception_ptr e, std::optional<Thread> thread) {
+  ExceptHookArgs a;
+  a.exception = e;
+  a.thread = std::move(thread);
+  try {
+    if (e) std::rethrow_exception(e);
+    a.exc_type = "UnknownException";
+  } catch (const PythonError& ex) {
+    a.exc_type = ex.type_name();
+    a.exc_value = ex.what();
+  } catch (const std::exception& ex) {
+    a.exc_type = demangle(typeid(ex).name());
+    a.exc_value = ex.what();
+  } catch (...) {
+    a.exc_type = "UnknownException";
+  }
+  return a;
+}
+
+std::string format_exception(const ExceptHookArgs& args) {
+  if (args.exc_type == "SystemExit") return {};
+  std::string text = "Exception in thread ";
+  text += args.thread ? args.thread->name() : std::to_string(get_ident());
+  text += ":\n";
+  text += internal::kNoTraceback;
+  text += internal::exception_line(args);
+  return text;
+}
+
+void default_excepthook(const ExceptHookArgs& args) {
+  std::string text = format_exception(args);
+  if (!text.empty()) write_output(text);
+}
+
+void set_excepthook(ExceptHook hook) {
+  auto* fresh = hook ? new ExceptHook(std::move(hook)) : nullptr;
+  ExceptHook* old = nullptr;
+  {
+    AnnotatedLock lock(g_hook_mu);
+    old = g_hook;
+    g_hook = fresh;
+  }
+  delete old;
+}
+
+ExceptHook get_excepthook() {
+  AnnotatedLock lock(g_hook_mu);
+  if (g_hook != nullptr) return *g_hook;
+  return default_excepthook;
+}
+
+}  // namespace pythreading
