@@ -133,8 +133,16 @@ class Parser {
     Parser& p;
   };
 
-  static ExprPtr make(Expr::Kind kind, std::vector<ExprPtr> items, std::string text = {}) {
+  /// A node; throws when the tree gets deeper than kMaxExpressionDepth * 4 (long chains
+  /// such as a+a+a+... or a.b.c... nest without parentheses), so evaluation's recursion
+  /// stays bounded.
+  ExprPtr make(Expr::Kind kind, std::vector<ExprPtr> items, std::string text = {}) {
+    int depth = 0;
+    for (const auto& item : items) depth = std::max(depth, item->depth);
+    if (depth + 1 > kMaxExpressionDepth * 4)
+      throw ParseError("expression nested too deeply", peek().offset);
     auto e = std::make_shared<Expr>();
+    e->depth = depth + 1;
     e->kind = kind;
     e->items = std::move(items);
     e->text = std::move(text);

@@ -55,6 +55,7 @@ struct Expr {
   std::string text;
   Value value;
   std::vector<std::shared_ptr<const Expr>> items;
+  int depth = 1;  // of the tree below and including this node
 };
 using ExprPtr = std::shared_ptr<const Expr>;
 

@@ -1,6 +1,7 @@
 #include "interpreter.hpp"
 
 #include <pthread.h>
+#include <unistd.h>
 
 #include <stdexcept>
 
@@ -13,7 +14,8 @@ namespace pt = pythreading;
 
 std::vector<HandlerEntry> all_handlers() {
   std::vector<HandlerEntry> out;
-  for (auto subject : {thread_handlers(), output_handlers(), control_handlers(), sync_handlers()}) {
+  for (auto subject : {thread_handlers(), output_handlers(), control_handlers(), sync_handlers(),
+                       flow_handlers()}) {
     out.insert(out.end(), subject.begin(), subject.end());
   }
   return out;
@@ -91,13 +93,28 @@ class Interpreter::Scope : public Environment {
     raise("NameError", "name '" + n + "' is not defined");
   }
 
-  /// The threading functions a scenario may name (section 3).
+  /// The threading functions a scenario may name (section 3.1's roots).
   static bool root(const std::string& n, const List& args, Value& out) {
-    static const char* const kRoots[] = {"current_thread", "main_thread",   "active_count",
-                                         "get_ident",      "get_native_id", "enumerate"};
+    static const char* const kRoots[] = {
+        "current_thread", "main_thread", "active_count",  "get_ident",  "get_native_id",
+        "enumerate",      "activeCount", "currentThread", "stack_size", "getpid"};
     bool known = false;
     for (const char* r : kRoots) known = known || n == r;
     if (!known) return false;
+    if (n == "stack_size") {
+      if (args.size() > 1) {
+        raise("TypeError",
+              "stack_size expected at most 1 argument, got " + std::to_string(args.size()));
+      }
+      if (args.empty()) {  // Python's size defaults to 0: stack_size() also resets it
+        out = Value(static_cast<long long>(pt::stack_size(0)));
+      } else {
+        const long long size = to_index(args[0]);
+        if (size < 0) raise("ValueError", "size must be 0 or a positive value");
+        out = Value(static_cast<long long>(pt::stack_size(static_cast<std::size_t>(size))));
+      }
+      return true;
+    }
     if (!args.empty()) {
       raise("TypeError", n + "() takes 0 positional arguments but " + std::to_string(args.size()) +
                              (args.size() == 1 ? " was given" : " were given"));
@@ -112,6 +129,15 @@ class Interpreter::Scope : public Environment {
       out = Value(static_cast<long long>(pt::get_ident()));
     } else if (n == "get_native_id") {
       out = Value(static_cast<long long>(pt::get_native_id()));
+    } else if (n == "getpid") {
+      out = Value(static_cast<long long>(::getpid()));
+#pragma GCC diagnostic push  // the program's legacy names: pythreading warns as CPython does
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+    } else if (n == "activeCount") {
+      out = Value(static_cast<long long>(pt::activeCount()));
+    } else if (n == "currentThread") {
+      out = Value(std::make_shared<ThreadObject>(pt::currentThread()));
+#pragma GCC diagnostic pop
     } else {
       auto list = std::make_shared<List>();
       for (auto& t : pt::enumerate()) list->push_back(Value(std::make_shared<ThreadObject>(t)));
@@ -167,7 +193,10 @@ void Interpreter::run_main() {
     }
     pt::logging::basic_config(c);
   }
-  run(program_.main, nullptr);
+  try {
+    run(program_.main, nullptr);
+  } catch (const Return&) {  // `return` in main ends main
+  }
 }
 
 void Interpreter::run(const std::vector<Step>& steps, Locals* locals) {
@@ -179,11 +208,49 @@ void Interpreter::step(const Step& s, Locals* locals) {
   dispatch_[s.index](*this, s, locals);
 }
 
-void Interpreter::run_target(const std::string& label, const std::string& fn, const List& args,
-                             const Kwargs& kwargs) {
+void Interpreter::run_target(const std::optional<std::string>& label, const Target& fn,
+                             const List& args, const Kwargs& kwargs) {
   set_thread_label(label);
   tl_depth = 3;  // threading's _bootstrap, _bootstrap_inner and run frames
-  call(fn, args, kwargs);
+  invoke(fn, args, kwargs);
+}
+
+Interpreter::Target Interpreter::target(const Field& f, Locals* locals) {
+  Target t;
+  t.function = f.callable.function;
+  switch (f.callable.kind) {
+    case Callable::Kind::function:
+      t.name = t.function;
+      break;
+    case Callable::Kind::lambda:
+      t.name = "<lambda>";
+      break;
+    case Callable::Kind::partial:
+      t.args = *std::get<ListPtr>(value(f.callable.args, locals).v);
+      for (std::size_t i = 0; i < f.callable.kwargs.items.size(); ++i) {
+        t.kwargs.emplace_back(f.callable.kwargs.keys[i], value(f.callable.kwargs.items[i], locals));
+      }
+      break;
+  }
+  return t;
+}
+
+Value Interpreter::invoke(const Target& t, const List& args, const Kwargs& kwargs) {
+  if (t.args.empty() && t.kwargs.empty()) return call(t.function, args, kwargs);
+  List all = t.args;
+  all.insert(all.end(), args.begin(), args.end());
+  Kwargs merged = t.kwargs;
+  for (const auto& [k, v] : kwargs) {  // later keywords override the partial's, as Python's
+    bool replaced = false;
+    for (auto& [mk, mv] : merged) {
+      if (mk == k) {
+        mv = v;
+        replaced = true;
+      }
+    }
+    if (!replaced) merged.emplace_back(k, v);
+  }
+  return call(t.function, all, merged);
 }
 
 List Interpreter::args(const Step& step, Locals* locals) {
@@ -202,7 +269,37 @@ Kwargs Interpreter::kwargs(const Step& step, Locals* locals) {
   return out;
 }
 
-void Interpreter::call(const std::string& name, const List& args, const Kwargs& kwargs) {
+namespace {
+thread_local std::exception_ptr tl_handling;
+}  // namespace
+
+Interpreter::Handling::Handling(std::exception_ptr e) : previous_(std::move(tl_handling)) {
+  tl_handling = std::move(e);
+}
+Interpreter::Handling::~Handling() { tl_handling = std::move(previous_); }
+std::exception_ptr Interpreter::Handling::current() { return tl_handling; }
+
+bool Interpreter::unbind(const std::string& name, Locals* locals) {
+  Value old;
+  if (locals) {
+    auto it = locals->find(name);
+    if (it != locals->end()) {
+      old = std::move(it->second);
+      locals->erase(it);
+      return true;
+    }
+  }
+  {
+    std::lock_guard lock(globals_mutex_);
+    auto it = globals_.find(name);
+    if (it == globals_.end()) return false;
+    old = std::move(it->second);
+    globals_.erase(it);
+  }
+  return true;
+}
+
+Value Interpreter::call(const std::string& name, const List& args, const Kwargs& kwargs) {
   const Function& fn = program_.functions.at(name);
   const auto& params = fn.params;
   Locals locals;
@@ -228,8 +325,14 @@ void Interpreter::call(const std::string& name, const List& args, const Kwargs& 
   if (!missing.empty()) raise("TypeError", missing_text(name, missing));
   FrameGuard frame;
   const int line = current_line();
-  run(fn.body, &locals);
+  Value result;
+  try {
+    run(fn.body, &locals);
+  } catch (Return& r) {
+    result = std::move(r.value);
+  }
   set_current_line(line);
+  return result;
 }
 
 bool Interpreter::bound(const std::string& name, Locals* locals) {
@@ -249,17 +352,23 @@ Value Interpreter::lookup(const std::string& name, Locals* locals) {
     if (it != globals_.end()) return it->second;
   }
   Value out;
+  if (name == "TIMEOUT_MAX") return Value(pt::TIMEOUT_MAX);
   if (Scope::root(name, {}, out)) return out;
   raise("NameError", "name '" + name + "' is not defined");
 }
 
 void Interpreter::assign(const std::string& name, Value value, Locals* locals) {
+  Value old;  // the previous value is released after the locks (it may run a finalizer)
   if (locals) {
-    (*locals)[name] = std::move(value);
+    Value& slot = (*locals)[name];
+    old = std::move(slot);
+    slot = std::move(value);
     return;
   }
   std::lock_guard lock(globals_mutex_);
-  globals_[name] = std::move(value);
+  Value& slot = globals_[name];
+  old = std::move(slot);
+  slot = std::move(value);
 }
 
 Value Interpreter::value(const ValueNode& node, Locals* locals) {
@@ -304,25 +413,81 @@ std::optional<double> Interpreter::timeout(const Step& step, std::string_view fi
   return s < 0 ? s : s * scale_;
 }
 
+void Interpreter::register_atexit(std::string name, std::function<void()> fn) {
+  std::lock_guard lock(atexit_mutex_);
+  atexit_.emplace_back(std::move(name), std::move(fn));
+}
+
+void Interpreter::run_atexit() {
+  for (;;) {
+    std::pair<std::string, std::function<void()>> handler;
+    {
+      std::lock_guard lock(atexit_mutex_);
+      if (atexit_.empty()) return;
+      handler = std::move(atexit_.back());
+      atexit_.pop_back();
+    }
+    try {
+      handler.second();
+    } catch (const pt::PythonError& e) {
+      const std::string message = e.what();
+      emit(2, "Exception ignored in atexit callback: " + handler.first);
+      emit(2, "Traceback (most recent call last):");
+      emit(2, "  File \"<scenario>\", line " + std::to_string(current_line()) + ", in <atexit>");
+      emit(2, std::string(e.type_name()) + (message.empty() ? "" : ": " + message));
+    }
+  }
+}
+
+void Interpreter::finalize(Object& object, const Target& fn, List args) {
+  auto f = std::make_shared<Finalizer>();
+  f->fn = [this, fn, args = std::move(args), f = f.get()] {
+    try {
+      invoke(fn, args, {});
+    } catch (const pt::PythonError& e) {
+      const std::string message = e.what();
+      emit(2, "Exception ignored in: <finalize object at " + address_of(f) + "; dead>");
+      emit(2, "Traceback (most recent call last):");
+      emit(2,
+           "  File \"<scenario>\", line " + std::to_string(current_line()) + ", in " + fn.function);
+      emit(2, std::string(e.type_name()) + (message.empty() ? "" : ": " + message));
+    }
+  };
+  object.add_finalizer(f);
+  std::lock_guard lock(atexit_mutex_);
+  finalizers_.push_back(f);
+  if (!finalize_hook_registered_) {  // weakref.finalize's own exit handler, registered once
+    finalize_hook_registered_ = true;
+    atexit_.emplace_back("<function finalize._exitfunc>", [this] {
+      for (;;) {
+        std::shared_ptr<Finalizer> next;
+        {
+          std::lock_guard lock(atexit_mutex_);
+          while (!finalizers_.empty() && !next) {
+            next = finalizers_.back().lock();
+            finalizers_.pop_back();
+          }
+        }
+        if (!next) return;
+        next->run();  // newest first, as weakref.finalize._exitfunc
+      }
+    });
+  }
+}
+
+int Interpreter::fork() {
+  std::scoped_lock lock(globals_mutex_, labels_mutex_, atexit_mutex_);
+  return fork_with_output_lock();
+}
+
 std::string Interpreter::new_label(const std::string& var) {
   std::lock_guard lock(labels_mutex_);
   return var + "[" + std::to_string(label_counts_[var]++) + "]";
 }
 
-void Interpreter::deprecation(const Step& step, const std::string& message) {
-  {
-    std::lock_guard lock(labels_mutex_);
-    if (!warned_lines_.insert(step.line).second) return;
-  }
-  emit(2, "<scenario>:" + std::to_string(step.line) + ": DeprecationWarning: " + message);
-}
-
 void Interpreter::install_excepthook(std::optional<std::string> fn) {
   if (!fn) {
-    pt::set_excepthook([](const pt::ExceptHookArgs& args) {
-      if (args.exc_type == "SystemExit") return;
-      emit_lines(2, pt::format_exception(args));
-    });
+    pt::set_excepthook({});  // the library's default report, traced through its output sink
     return;
   }
   pt::set_excepthook([this, name = *fn](const pt::ExceptHookArgs& args) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <atomic>
+#include <exception>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -40,6 +41,7 @@ std::span<const HandlerEntry> thread_handlers();
 std::span<const HandlerEntry> output_handlers();
 std::span<const HandlerEntry> control_handlers();
 std::span<const HandlerEntry> sync_handlers();
+std::span<const HandlerEntry> flow_handlers();
 
 /// Every handler of every subject (what the dispatch table is built from).
 [[nodiscard]] std::vector<HandlerEntry> all_handlers();
@@ -71,10 +73,22 @@ class Interpreter {
   /// Calls scenario function `name` with Python's argument binding (positional then keyword,
   /// CPython's TypeError texts), in the calling thread. Raises RecursionError beyond
   /// kRecursionLimit nested calls.
-  void call(const std::string& name, const List& args, const Kwargs& kwargs = {});
+  /// Returns the function's return value (None unless it ran `return`).
+  Value call(const std::string& name, const List& args, const Kwargs& kwargs = {});
+  /// A callable field's value (section 4.1): the function, and for a partial its bound
+  /// arguments; `name` is its __name__ ("" for a partial, which has none).
+  struct Target {
+    std::string name;
+    std::string function;
+    List args;
+    Kwargs kwargs;
+  };
+  [[nodiscard]] Target target(const Field& callable, Locals* locals);
+  /// Calls a Target with more arguments (a partial's come first).
+  Value invoke(const Target& t, const List& args, const Kwargs& kwargs);
   /// The body of a thread a step created: labels the calling thread's lines with `label`,
   /// then calls `fn` as a thread's run() does (inside threading's bootstrap frames).
-  void run_target(const std::string& label, const std::string& fn, const List& args,
+  void run_target(const std::optional<std::string>& label, const Target& fn, const List& args,
                   const Kwargs& kwargs);
 
   /// The value of a name: the call's locals, the globals, then the threading roots (called).
@@ -82,6 +96,26 @@ class Interpreter {
   [[nodiscard]] Value lookup(const std::string& name, Locals* locals);
   /// Whether `name` is a local or global variable.
   [[nodiscard]] bool bound(const std::string& name, Locals* locals);
+  /// Removes variable `name` from the scope that holds it (locals, else globals); returns
+  /// false when neither has it. The value is released outside the interpreter's locks.
+  bool unbind(const std::string& name, Locals* locals);
+  /// `return VALUE`: unwinds to the function call (or ends main).
+  struct Return {
+    Value value;
+  };
+  /// Marks the exception an `except` body handles, for a bare `raise` (reraise) in it.
+  class Handling {
+   public:
+    explicit Handling(std::exception_ptr e);
+    ~Handling();
+    Handling(const Handling&) = delete;
+    Handling& operator=(const Handling&) = delete;
+    /// The exception handled by the innermost `except` body of the calling thread.
+    static std::exception_ptr current();
+
+   private:
+    std::exception_ptr previous_;
+  };
   /// The keyword arguments of a kwargs field (empty when absent).
   [[nodiscard]] Kwargs kwargs(const Step& step, Locals* locals);
   /// The positional arguments of an args field (empty when absent).
@@ -106,11 +140,19 @@ class Interpreter {
                             const char* method);
   /// The label of the next thread a step creates with variable `var`: "var[k]".
   std::string new_label(const std::string& var);
-  /// The DeprecationWarning CPython prints once per call site (Python's "default" action).
-  void deprecation(const Step& step, const std::string& message);
   /// threading.excepthook = the scenario function `fn`, or the default report (nullopt).
   void install_excepthook(std::optional<std::string> fn);
   [[nodiscard]] const Program& program() const noexcept { return program_; }
+
+  /// atexit.register(fn): `fn` runs at exit, last registered first. Thread-safe.
+  void register_atexit(std::string name, std::function<void()> fn);
+  /// Runs the atexit handlers (after the non-daemon threads were joined, section 8.5);
+  /// an exception escaping one is reported as CPython reports it and the others still run.
+  void run_atexit();
+  /// weakref.finalize(object, fn, *args): runs at the object's destruction or at exit.
+  void finalize(Object& object, const Target& fn, List args);
+  /// os.fork() with the interpreter's and the output's locks held across it.
+  int fork();
 
  private:
   class Scope;
@@ -123,7 +165,10 @@ class Interpreter {
   Locals globals_;
   std::mutex labels_mutex_;
   std::map<std::string, int> label_counts_;
-  std::set<int> warned_lines_;
+  std::mutex atexit_mutex_;
+  std::vector<std::pair<std::string, std::function<void()>>> atexit_;
+  std::vector<std::weak_ptr<Finalizer>> finalizers_;  // for the exit hook, oldest first
+  bool finalize_hook_registered_ = false;
 };
 
 template <class T>

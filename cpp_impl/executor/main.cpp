@@ -49,18 +49,27 @@ int exit_status(const std::string& code) {
 /// The program's main: runs the scenario's main; an uncaught exception is reported as
 /// CPython reports one (a traceback naming the scenario line) with status 1.
 int program_main(int, char**) {
+  ex::trace_started();
+  int status = 0;
   try {
     g_interpreter->run_main();
   } catch (const pt::PythonError& e) {
-    if (std::string(e.type_name()) == "SystemExit") return exit_status(e.what());
-    ex::emit(2, "Traceback (most recent call last):");
-    ex::emit(2,
-             "  File \"<scenario>\", line " + std::to_string(ex::current_line()) + ", in <module>");
-    const std::string message = e.what();
-    ex::emit(2, std::string(e.type_name()) + (message.empty() ? "" : ": " + message));
-    return 1;
+    if (std::string(e.type_name()) == "SystemExit") {
+      status = exit_status(e.what());
+    } else {  // reported at once, before the non-daemon threads are joined (spec 8.5)
+      const std::string message = e.what();
+      const std::string type = e.type_name();
+      ex::emit(2, "Traceback (most recent call last):");
+      ex::emit(
+          2, "  File \"<scenario>\", line " + std::to_string(ex::current_line()) + ", in <module>");
+      ex::emit(2, (type == "BrokenBarrierError" ? "threading." + type : type) +
+                      (message.empty() ? "" : ": " + message));
+      status = 1;
+    }
   }
-  return 0;
+  pt::shutdown();               // the non-daemon threads are joined,
+  g_interpreter->run_atexit();  // then the atexit handlers (and pending finalizers) run
+  return status;
 }
 
 void describe() {
@@ -109,6 +118,14 @@ int main(int argc, char** argv) {
   if (request.trace && !ex::open_trace(*request.trace)) {
     fail("cannot open the trace file '" + *request.trace + "'");
   }
+  // The library's own output (excepthook reports, warnings, log records) is traced; its
+  // warnings are located at the scenario step that caused them (spec 4.7: "ID:LINE").
+  const std::string id = request.program.id.empty() ? "<scenario>" : request.program.id;
+  pt::set_output_sink([](std::string_view text) { ex::emit_lines(2, std::string(text)); });
+  pt::warnings::set_location_resolver([id]() -> std::optional<pt::warnings::Location> {
+    if (ex::current_line() == 0) return std::nullopt;
+    return pt::warnings::Location{id, ex::current_line()};
+  });
   g_interpreter = std::make_unique<ex::Interpreter>(std::move(request.program), request.time_scale);
   return pt::run_main(program_main, argc, argv);
 }

@@ -3,11 +3,14 @@
 // Python type lacks.
 #pragma once
 
+#include <exception>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 
+#include "pythreading/thread_annotations.hpp"
 #include "pythreading/threading.hpp"
 #include "value.hpp"
 
@@ -16,10 +19,15 @@ namespace threadspec::executor {
 /// A threading.Thread (or Timer, _MainThread, _DummyThread).
 struct ThreadObject : Object {
   explicit ThreadObject(pythreading::Thread t) : thread(std::move(t)) {}
+  /// A Thread subclass object (make_thread): the program's reference keeps it alive.
+  explicit ThreadObject(std::shared_ptr<pythreading::Thread> subclass)
+      : thread(*subclass), owner(std::move(subclass)) {}
   pythreading::Thread thread;
+  std::shared_ptr<pythreading::Thread> owner;
   [[nodiscard]] std::string type_name() const override;
   [[nodiscard]] std::string repr() const override { return thread.repr(); }
   Value attr(const std::string& name) override;
+  Value call_method(const std::string& name, const List& args) override;
   void set_attr(const std::string& name, Value value) override;
   [[nodiscard]] bool is(const Object& other) const override;
 };
@@ -31,7 +39,9 @@ struct TimerObject : ThreadObject {
   [[nodiscard]] std::string type_name() const override { return "Timer"; }
 };
 
-/// What `acquire`, `release` and `with` use: Lock, RLock, Semaphore, Condition.
+/// What `acquire`, `release` and `with` use: Lock, RLock, Semaphore, Condition. The program
+/// acquires and releases in separate steps, which Clang's thread-safety analysis cannot
+/// follow: the overrides opt out of it.
 struct Acquirable : Object {
   /// V.acquire(blocking, timeout); `timeout` is absent when the step gives none (already
   /// scaled otherwise). Returns the result Python returns.
@@ -52,10 +62,11 @@ struct LockObject : Acquirable {
   [[nodiscard]] std::string module_name() const override { return "_thread"; }
   [[nodiscard]] std::string repr() const override;
   Value attr(const std::string& name) override;
-  bool acquire(bool blocking, std::optional<double> timeout) override {
+  bool acquire(bool blocking,
+               std::optional<double> timeout) override PYTHREADING_NO_THREAD_SAFETY_ANALYSIS {
     return lock.acquire(blocking, timeout.value_or(-1));
   }
-  void release() override { lock.release(); }
+  void release() override PYTHREADING_NO_THREAD_SAFETY_ANALYSIS { lock.release(); }
 };
 
 struct RLockObject : Acquirable {
@@ -64,10 +75,11 @@ struct RLockObject : Acquirable {
   [[nodiscard]] std::string tp_name() const override { return "_thread.RLock"; }
   [[nodiscard]] std::string module_name() const override { return "_thread"; }
   [[nodiscard]] std::string repr() const override;
-  bool acquire(bool blocking, std::optional<double> timeout) override {
+  bool acquire(bool blocking,
+               std::optional<double> timeout) override PYTHREADING_NO_THREAD_SAFETY_ANALYSIS {
     return lock.acquire(blocking, timeout.value_or(-1));
   }
-  void release() override { lock.release(); }
+  void release() override PYTHREADING_NO_THREAD_SAFETY_ANALYSIS { lock.release(); }
 };
 
 struct EventObject : Object, Waitable {
@@ -75,6 +87,7 @@ struct EventObject : Object, Waitable {
   [[nodiscard]] std::string type_name() const override { return "Event"; }
   [[nodiscard]] std::string repr() const override;
   Value attr(const std::string& name) override;
+  Value call_method(const std::string& name, const List& args) override;
   Value wait(std::optional<double> timeout) override { return {event.wait(timeout)}; }
 };
 
@@ -87,10 +100,11 @@ struct SemaphoreObject : Acquirable {
     return bounded ? "BoundedSemaphore" : "Semaphore";
   }
   [[nodiscard]] std::string repr() const override;
-  bool acquire(bool blocking, std::optional<double> timeout) override {
+  bool acquire(bool blocking,
+               std::optional<double> timeout) override PYTHREADING_NO_THREAD_SAFETY_ANALYSIS {
     return semaphore->acquire(blocking, timeout);
   }
-  void release() override { semaphore->release(); }
+  void release() override PYTHREADING_NO_THREAD_SAFETY_ANALYSIS { semaphore->release(); }
 };
 
 struct ConditionObject : Acquirable, Waitable {
@@ -101,15 +115,19 @@ struct ConditionObject : Acquirable, Waitable {
   std::unique_ptr<pythreading::Condition> condition;
   [[nodiscard]] std::string type_name() const override { return "Condition"; }
   [[nodiscard]] std::string repr() const override;
-  bool acquire(bool blocking, std::optional<double> timeout) override {
+  bool acquire(bool blocking,
+               std::optional<double> timeout) override PYTHREADING_NO_THREAD_SAFETY_ANALYSIS {
     return condition->acquire(blocking, timeout.value_or(-1));
   }
-  void release() override { condition->release(); }
+  void release() override PYTHREADING_NO_THREAD_SAFETY_ANALYSIS { condition->release(); }
   Value wait(std::optional<double> timeout) override { return {condition->wait(timeout)}; }
+  Value attr(const std::string& name) override { return call_method(name, {}); }
+  Value call_method(const std::string& name, const List& args) override;
 };
 
 struct BarrierObject : Object, Waitable {
-  BarrierObject(long parties, std::optional<double> timeout) : barrier(parties, nullptr, timeout) {}
+  BarrierObject(long parties, std::function<void()> action, std::optional<double> timeout)
+      : barrier(parties, std::move(action), timeout) {}
   pythreading::Barrier barrier;
   [[nodiscard]] std::string type_name() const override { return "Barrier"; }
   [[nodiscard]] std::string repr() const override;
@@ -120,12 +138,23 @@ struct BarrierObject : Object, Waitable {
 };
 
 /// A threading.local: per-thread attribute dictionaries.
+/// A threading.local, or (init set) an instance of `class CLASS(threading.local)` whose
+/// __init__(self, *args, **kwargs) runs `init` in every thread that first touches it.
 struct LocalObject : Object {
   pythreading::local<std::map<std::string, Value>> values;
-  [[nodiscard]] std::string type_name() const override { return "_local"; }
-  [[nodiscard]] std::string tp_name() const override { return "_thread._local"; }
-  [[nodiscard]] std::string module_name() const override { return "_thread"; }
+  std::string cls;                         // empty: threading.local itself
+  std::function<void(const Value&)> init;  // called with the object itself
+  std::weak_ptr<LocalObject> self;
+  [[nodiscard]] std::string type_name() const override { return cls.empty() ? "_local" : cls; }
+  [[nodiscard]] std::string tp_name() const override {
+    return cls.empty() ? "_thread._local" : cls;
+  }
+  [[nodiscard]] std::string module_name() const override {
+    return cls.empty() ? "_thread" : "__main__";
+  }
   [[nodiscard]] std::string repr() const override;
+  /// The calling thread's attributes, running __init__ first when this thread has none yet.
+  std::map<std::string, Value>& touch();
   Value attr(const std::string& name) override;
   void set_attr(const std::string& name, Value value) override;
   void del_attr(const std::string& name) override;
@@ -143,5 +172,47 @@ struct HookArgsObject : Object {
 
 /// "0x7f..." for an object's address, as Python's reprs show it.
 [[nodiscard]] std::string address_of(const void* p);
+
+}  // namespace threadspec::executor
+
+namespace threadspec::executor {
+
+/// An exception caught by `try ... as e`: str() is its message, repr() `Type('message')`.
+struct ExceptionObject : Object {
+  ExceptionObject(std::string type, std::string message, std::exception_ptr e)
+      : type(std::move(type)), message(std::move(message)), exception(std::move(e)) {}
+  std::string type;
+  std::string message;
+  std::exception_ptr exception;
+  [[nodiscard]] std::string type_name() const override { return type; }
+  [[nodiscard]] std::string module_name() const override;
+  [[nodiscard]] std::string str() const override { return message; }
+  [[nodiscard]] std::string repr() const override;
+  Value attr(const std::string& name) override;
+};
+
+/// A tuple (the `args` of an exception): prints as Python prints a tuple.
+struct TupleObject : Object {
+  explicit TupleObject(List items) : items(std::move(items)) {}
+  List items;
+  [[nodiscard]] std::string type_name() const override { return "tuple"; }
+  [[nodiscard]] std::string module_name() const override { return "builtins"; }
+  [[nodiscard]] std::string repr() const override;
+  [[nodiscard]] long long length() const override { return static_cast<long long>(items.size()); }
+};
+
+/// An instance of `class CLASS(object): pass` in __main__: attributes assignable.
+struct PlainObject : Object {
+  explicit PlainObject(std::string cls) : cls(std::move(cls)) {}
+  std::string cls;
+  std::mutex mutex;
+  std::map<std::string, Value> dict;
+  [[nodiscard]] std::string type_name() const override { return cls; }
+  [[nodiscard]] std::string module_name() const override { return "__main__"; }
+  [[nodiscard]] std::string repr() const override;
+  Value attr(const std::string& name) override;
+  void set_attr(const std::string& name, Value value) override;
+  void del_attr(const std::string& name) override;
+};
 
 }  // namespace threadspec::executor

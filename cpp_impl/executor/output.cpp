@@ -31,6 +31,17 @@ void write_all(int fd, const std::string& data) {
 
 }  // namespace
 
+namespace {
+long long g_child_pid = 0;  // set in a forked child
+}  // namespace
+
+int fork_with_output_lock() {
+  std::lock_guard lock(g_output);
+  const pid_t pid = ::fork();
+  if (pid == 0) g_child_pid = ::getpid();
+  return pid;
+}
+
 bool open_trace(const std::string& path) {
   g_trace_fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
   return g_trace_fd >= 0;
@@ -49,7 +60,16 @@ void emit(int fd, const std::string& text) {
                 {"text", text},
                 {"thread", pythreading::current_thread().name()},
                 {"label", tl_label ? json(*tl_label) : json(nullptr)}};
+  if (g_child_pid != 0) event["pid"] = g_child_pid;
   write_all(g_trace_fd, event.dump(-1, ' ', false, json::error_handler_t::replace) + "\n");
+}
+
+void trace_started() {
+  using nlohmann::json;
+  std::lock_guard lock(g_output);
+  if (g_trace_fd < 0) return;
+  const double t = std::chrono::duration<double>(std::chrono::steady_clock::now() - kStart).count();
+  write_all(g_trace_fd, json{{"seq", g_seq++}, {"t", t}, {"kind", "started"}}.dump() + "\n");
 }
 
 void emit_lines(int fd, const std::string& text) {

@@ -15,8 +15,15 @@ bool open_trace(const std::string& path);
 /// Writes `text` and a newline to fd (1 or 2) and traces it with the calling thread's name
 /// and label. Thread-safe; lines of several threads never tear.
 void emit(int fd, const std::string& text);
+/// Appends the trace's first event, {"kind": "started"}: the program starts now.
+void trace_started();
 /// Emits every line of a multi-line text (an exception report) in order.
 void emit_lines(int fd, const std::string& text);
+
+/// os.fork() with the output lock held across it, so that the child never inherits it
+/// locked; in the child, trace events carry "pid" from then on (section 8.3). Returns
+/// fork()'s result.
+int fork_with_output_lock();
 
 /// The label (section 5.2) of the calling thread's lines: "main", "t[0]", or none for a
 /// thread no step created.

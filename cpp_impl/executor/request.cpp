@@ -130,7 +130,7 @@ std::optional<long long> integral(const json& j) {
 /// The vocabulary's exception list contains `name` at `protocol` or below.
 bool known_exception(const std::string& name) {
   for (auto e : vocabulary::kExceptions) {
-    if (e == name) return true;
+    if (e.name == name) return true;
   }
   return false;
 }

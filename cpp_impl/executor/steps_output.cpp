@@ -15,13 +15,11 @@ void print_step(Interpreter& in, const Step& s, Locals* locals) {
   emit(fd, in.text(s.at("text"), locals));
 }
 
-/// logging.LEVEL(text) on the root logger: the record is formatted by pythreading and
-/// written through the traced output.
+/// logging.LEVEL(text) on the root logger: pythreading formats and writes the record
+/// (through its output sink, which the executor traces).
 template <int Level>
 void log_step(Interpreter& in, const Step& s, Locals* locals) {
-  const std::string message = in.text(s.at("text"), locals);
-  if (Level < logging::level()) return;
-  emit(2, logging::format_record(Level, message));
+  logging::log(Level, in.text(s.at("text"), locals));
 }
 
 constexpr HandlerEntry kHandlers[] = {

@@ -13,6 +13,45 @@ void make_step(Interpreter& in, const Step& s, Locals* locals) {
   in.assign(s.at("var").word, Value(std::make_shared<T>()), locals);
 }
 
+/// threading.Lock(*args): the C type takes no arguments.
+void lock_step(Interpreter& in, const Step& s, Locals* locals) {
+  const List args = in.args(s, locals);
+  if (!args.empty()) {
+    raise("TypeError", "lock expected 0 arguments, got " + std::to_string(args.size()));
+  }
+  make_step<LockObject>(in, s, locals);
+}
+
+/// threading.RLock(*args): 3.13 ignores arguments (with a DeprecationWarning pythreading
+/// does not issue: declared in cpp_impl/expectations.yaml).
+void rlock_step(Interpreter& in, const Step& s, Locals* locals) {
+  (void)in.args(s, locals);
+  make_step<RLockObject>(in, s, locals);
+}
+
+void local_step(Interpreter& in, const Step& s, Locals* locals) {
+  auto local = std::make_shared<LocalObject>();
+  local->self = local;
+  List args = in.args(s, locals);
+  Kwargs kwargs = in.kwargs(s, locals);
+  if (const Field* init = s.find("init")) {
+    const Field* cls = s.find("class");
+    local->cls = cls ? cls->word : "LocalSubclass";
+    local->init = [&in, fn = init->word, args = std::move(args),
+                   kwargs = std::move(kwargs)](const Value& self) {
+      List all{self};
+      all.insert(all.end(), args.begin(), args.end());
+      in.call(fn, all, kwargs);
+    };
+    (void)local->touch();  // __init__ runs in the creating thread at once
+  } else if (!args.empty() || !kwargs.empty()) {
+    raise("TypeError", "Initialization arguments are not supported");
+  } else if (const Field* cls = s.find("class")) {
+    local->cls = cls->word;
+  }
+  in.assign(s.at("var").word, Value(local), locals);
+}
+
 template <bool Bounded>
 void semaphore_step(Interpreter& in, const Step& s, Locals* locals) {
   const Field* value = s.find("value");
@@ -33,8 +72,13 @@ void condition_step(Interpreter& in, const Step& s, Locals* locals) {
 
 void barrier_step(Interpreter& in, const Step& s, Locals* locals) {
   const long long parties = to_index(in.value(s.at("parties").value, locals));
+  std::function<void()> action;
+  if (const Field* a = s.find("action")) {
+    action = [&in, t = in.target(*a, locals)] { in.invoke(t, {}, {}); };
+  }
   in.assign(s.at("var").word,
-            Value(std::make_shared<BarrierObject>(parties, in.timeout(s, "timeout", locals))),
+            Value(std::make_shared<BarrierObject>(parties, std::move(action),
+                                                  in.timeout(s, "timeout", locals))),
             locals);
 }
 
@@ -47,7 +91,40 @@ void acquire_step(Interpreter& in, const Step& s, Locals* locals) {
 }
 
 void release_step(Interpreter& in, const Step& s, Locals* locals) {
-  in.object<Acquirable>(s, "var", locals, "release")->release();
+  auto lock = in.object<Acquirable>(s, "var", locals, "release");
+  const Field* n = s.find("n");
+  if (!n) {
+    lock->release();
+    return;
+  }
+  const Value count = in.value(n->value, locals);
+  auto semaphore = std::dynamic_pointer_cast<SemaphoreObject>(lock);
+  if (!semaphore) {
+    raise("TypeError", lock->tp_name() + ".release() takes no arguments (1 given)");
+  }
+  semaphore->semaphore->release(static_cast<long>(to_index(count)));
+}
+
+void wait_for_step(Interpreter& in, const Step& s, Locals* locals) {
+  auto c = in.object<ConditionObject>(s, "var", locals, "wait_for");
+  const Expr& predicate = *s.at("predicate").expr;
+  Value last;
+  const bool result = c->condition->wait_for(
+      [&] {
+        last = in.eval(predicate, locals);
+        return truthy(last);
+      },
+      in.timeout(s, "timeout", locals));
+  (void)result;  // Python returns the predicate's last value itself
+  if (const Field* into = s.find("into")) in.assign(into->word, last, locals);
+}
+
+void abort_step(Interpreter& in, const Step& s, Locals* locals) {
+  in.object<BarrierObject>(s, "var", locals, "abort")->barrier.abort();
+}
+
+void reset_step(Interpreter& in, const Step& s, Locals* locals) {
+  in.object<BarrierObject>(s, "var", locals, "reset")->barrier.reset();
 }
 
 void with_step(Interpreter& in, const Step& s, Locals* locals) {
@@ -82,7 +159,7 @@ void wait_step(Interpreter& in, const Step& s, Locals* locals) {
 void notify_step(Interpreter& in, const Step& s, Locals* locals) {
   auto c = in.object<ConditionObject>(s, "var", locals, "notify");
   const Field* n = s.find("n");
-  c->condition->notify(n ? static_cast<std::size_t>(to_index(in.value(n->value, locals))) : 1);
+  c->call_method("notify", n ? List{in.value(n->value, locals)} : List{});
 }
 
 void notify_all_step(Interpreter& in, const Step& s, Locals* locals) {
@@ -90,10 +167,10 @@ void notify_all_step(Interpreter& in, const Step& s, Locals* locals) {
 }
 
 constexpr HandlerEntry kHandlers[] = {
-    {"lock", make_step<LockObject>},
-    {"rlock", make_step<RLockObject>},
+    {"lock", lock_step},
+    {"rlock", rlock_step},
     {"event", make_step<EventObject>},
-    {"local", make_step<LocalObject>},
+    {"local", local_step},
     {"semaphore", semaphore_step<false>},
     {"bounded_semaphore", semaphore_step<true>},
     {"condition", condition_step},
@@ -106,6 +183,9 @@ constexpr HandlerEntry kHandlers[] = {
     {"wait", wait_step},
     {"notify", notify_step},
     {"notify_all", notify_all_step},
+    {"wait_for", wait_for_step},
+    {"abort", abort_step},
+    {"reset", reset_step},
 };
 
 }  // namespace

@@ -14,6 +14,15 @@ void attribute_error(const std::string& type, const std::string& name) {
   raise("AttributeError", "'" + type + "' object has no attribute '" + name + "'");
 }
 
+Object::~Object() {
+  for (auto& f : finalizers_) f->run();
+}
+
+void Object::add_finalizer(std::shared_ptr<Finalizer> f) {
+  std::lock_guard lock(finalizers_mutex_);
+  finalizers_.push_back(std::move(f));
+}
+
 std::string Object::repr() const { return "<" + tp_name() + " object>"; }
 
 Value Object::attr(const std::string& name) { attribute_error(tp_name(), name); }

@@ -2,8 +2,11 @@
 // list and objects (threads, locks, ...), with Python 3's str() and repr().
 #pragma once
 
+#include <atomic>
 #include <concepts>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <variant>
 #include <vector>
@@ -51,8 +54,25 @@ struct Value {
 
 /// A Python object the program made or reads (thread, lock, exception, ...). Subclasses
 /// override what their Python type has; the defaults raise Python's AttributeError.
+/// weakref.finalize(obj, fn): `fn` runs once, when the object is destroyed (in the thread
+/// that drops its last reference) or at exit, whichever comes first.
+struct Finalizer {
+  std::function<void()> fn;
+  std::atomic<bool> done{false};
+  /// Runs fn unless it has run; never throws (fn reports its own errors).
+  void run() noexcept {
+    if (!done.exchange(true)) fn();
+  }
+};
+
 struct Object {
-  virtual ~Object() = default;
+  Object() = default;
+  Object(const Object&) = delete;
+  Object& operator=(const Object&) = delete;
+  /// Runs the object's pending finalizers.
+  virtual ~Object();
+  /// Attaches a finalizer (weakref.finalize(self, ...)). Thread-safe.
+  void add_finalizer(std::shared_ptr<Finalizer> f);
   /// type(x).__name__, e.g. "Thread", "lock", "Event".
   [[nodiscard]] virtual std::string type_name() const = 0;
   /// The type's name in CPython's error messages (tp_name): type_name() for classes written
@@ -77,6 +97,10 @@ struct Object {
   [[nodiscard]] virtual bool is(const Object& other) const { return this == &other; }
   /// len(x); the default raises TypeError("object of type 'T' has no len()").
   [[nodiscard]] virtual long long length() const;
+
+ private:
+  std::mutex finalizers_mutex_;
+  std::vector<std::shared_ptr<Finalizer>> finalizers_;
 };
 
 /// A class (type(x), an exception class): prints "<class 'module.name'>", has __name__.
