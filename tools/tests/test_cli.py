@@ -68,7 +68,7 @@ class CliCase(unittest.TestCase):
                               env=e, timeout=timeout)
 
     def no_expectations(self):
-        return self.tmp.write("none.yaml", "implementation: fake\nentries: []\n")
+        return self.tmp.write("none.yaml", "implementation: cpp\nentries: []\n")
 
     def json_run(self, *extra, **kw):
         path = self.tmp.join("results.json")
@@ -221,8 +221,10 @@ class ResultsFiles(CliCase):
         self.assertEqual(p.returncode, 1)
         self.assertEqual(doc["schema"], "threadspec-results/1")
         self.assertEqual(doc["summary"], {"pass": 1, "fail": 1, "expected-fail": 0, "skip": 1, "error": 0})
-        self.assertEqual(doc["implementation"]["kind"], "cpp")
-        self.assertEqual((doc["implementation"]["name"], doc["implementation"]["emulates"]), ("fake", "3.12.1"))
+        impl = doc["implementation"]
+        self.assertEqual((impl["name"], impl["implementation"], impl["release"], impl["language"], impl["key"]),
+                         ("cpp", "fake", "0.1.0", "3.12.1", "cpp-0.1.0"))
+        self.assertEqual(doc["mode"], "steps")
         self.assertEqual(doc["options"]["time_scale"], 0.5)
         by_id = {s["id"]: s for s in doc["scenarios"]}
         self.assertEqual(set(by_id), {"t/good", "t/two", "t/skipme"})
