@@ -50,7 +50,8 @@ void atfork_prepare() PYTHREADING_NO_THREAD_SAFETY_ANALYSIS { registry().mu.lock
 void atfork_parent() PYTHREADING_NO_THREAD_SAFETY_ANALYSIS { registry().mu.unlock(); }
 void atfork_child() PYTHREADING_NO_THREAD_SAFETY_ANALYSIS {
   Registry& reg = registry();
-  ThreadState* me = detail::current_handle != nullptr ? &ThreadAccess::state(*detail::current_handle) : nullptr;
+  ThreadState* me =
+      detail::current_handle != nullptr ? &ThreadAccess::state(*detail::current_handle) : nullptr;
   for (ThreadState* s = reg.head; s != nullptr;) {
     ThreadState* next = s->reg_next;
     if (s != me) {

@@ -207,8 +207,7 @@ class Thread {
   [[deprecated(
       "setDaemon() is deprecated, set the daemon attribute instead: use set_daemon()")]] void
   setDaemon(bool d, warnings::CallSite where = {}) const {
-    warnings::warn_deprecated("setDaemon() is deprecated, set the daemon attribute instead",
-                              where);
+    warnings::warn_deprecated("setDaemon() is deprecated, set the daemon attribute instead", where);
     set_daemon(d);
   }
 
