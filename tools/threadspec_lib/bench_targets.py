@@ -22,7 +22,7 @@ import os
 import yaml
 
 from .bench_render import fmt_ratio, fmt_time
-from .bench_results import BenchError, bench_key, impl_sort_key, parse_name
+from .bench_results import BenchError, impl_sort_key, parse_name
 from .bench_stats import linear_fit, ratio
 
 DEFAULT_TARGETS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
