@@ -83,6 +83,15 @@ class Output(object):
         os.write(self.fd, ('{"seq": %d, "t": %r, %s\n' % (self.seq, round(_clock() - _T0, 6), tail)).encode("utf-8"))
         self.seq += 1
 
+    def started(self):
+        """The `started` event: the program starts now (the first event of the trace)."""
+        if self.fd is not None:
+            with self.lock:
+                tail = {"kind": "started"}
+                if self.pid is not None:
+                    tail["pid"] = self.pid
+                self._write_event(json.dumps(tail)[1:])
+
     def line(self, stream, text):
         f = self.streams[stream]
         tail = self._event_tail(stream, text) if self.fd is not None else None
@@ -253,6 +262,13 @@ class CallSites(object):
         self.sites = {}
         self.globals = {"__name__": "__main__"}
         self.filename = "<scenario>"
+
+    def prepare(self, lines):
+        """Compile the sites of these lines now, before the program runs: compiling while
+        threads run can deadlock Jython, whose exit joins the threads while holding the lock
+        that compile() takes."""
+        for line in lines:
+            self.call(line, lambda: None)
 
     def call(self, line, fn, *args, **kwargs):
         site = self.sites.get(line)
@@ -458,6 +474,25 @@ class Interpreter(object):
                     self._check_steps(step[key])
             for handler in step.get("except", []) if op == "try" else []:
                 self._check_steps(handler["body"])
+
+    def prepare(self):
+        """Compile everything the program calls through (its functions, every step's call
+        site) before it runs; see CallSites.prepare."""
+        lines = set()
+
+        def walk(steps):
+            for step in steps:
+                lines.add(step.get("line"))
+                for key in _STEP_LISTS:
+                    walk(step.get(key, []))
+                for handler in step.get("except", []) if step.get("op") == "try" else []:
+                    lines.add(handler.get("line"))
+                    walk(handler["body"])
+        for name, fn in self.functions.items():
+            self.function(name)
+            walk(fn["body"])
+        walk(self.scenario["main"])
+        SITES.prepare(sorted(lines, key=lambda n: n or 0))
 
     # -- functions and callables
     def function(self, name):
@@ -735,14 +770,17 @@ class Interpreter(object):
         # No other thread is half-way through a line when the process forks, and the child
         # starts its steps only once the parent has written what os.fork itself prints (a
         # 3.12+ warning), so that the two processes' lines reach the streams in trace order.
-        ready_r, ready_w = os.pipe()
+        # The pipe lives only while OUT.lock is held in the parent, so a child forked by
+        # another thread never inherits its write end (which would keep this child waiting).
         with OUT.lock:
+            ready_r, ready_w = os.pipe()
             pid = f.call(os.fork)
             if pid == 0:
                 OUT.pid = os.getpid()
+            else:
+                os.close(ready_r)
+                os.close(ready_w)
         if pid != 0:
-            os.close(ready_r)
-            os.close(ready_w)
             f.assign(s["var"], pid)
             return
         os.close(ready_w)
@@ -901,10 +939,16 @@ def line_buffer_streams():
 
 
 def describe():
+    """version: the implementation's own release (PyPy 7.3.11); emulates: the Python
+    language version it implements."""
     impl = platform.python_implementation().lower()
-    version = platform.python_version()
+    language = platform.python_version()
+    release = language
+    pypy = getattr(sys, "pypy_version_info", None)
+    if pypy is not None:
+        release = "%d.%d.%d" % tuple(pypy[:3])
     print(json.dumps({"protocol": max(PROTOCOLS), "protocols": PROTOCOLS, "steps": implemented_steps(),
-                      "implementation": impl, "version": version, "emulates": version}))
+                      "implementation": impl, "version": release, "emulates": language}))
 
 
 def fail(message):
@@ -936,9 +980,11 @@ def main():
     atexit.register(sys.stderr.flush_partial)
     # Deprecation warnings caused by the program show as they would in a __main__ module.
     warnings.filterwarnings("default", category=DeprecationWarning)
+    SITES.filename = str(request["scenario"].get("id", "<scenario>"))
+    interp.prepare()
+    OUT.started()
     if "logging" in request["scenario"]:
         configure_logging(request["scenario"]["logging"])
-    SITES.filename = str(request["scenario"].get("id", "<scenario>"))
     try:
         interp.run_steps(request["scenario"]["main"], Frame(interp, None))
     except _Return:   # a return step in main ends main (spec 4.3)

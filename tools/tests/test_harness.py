@@ -407,7 +407,7 @@ class CommandLine(unittest.TestCase):
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
         with open(os.path.join(out, "matrix.md")) as f:
             md = f.read().splitlines()
-        self.assertEqual(md[0], "| scenario | fake 3.13.0 | fake 3.13.0 |")
+        self.assertEqual(md[0], "| scenario | cpp 3.13.0 | cpp 3.13.0 |")
         row = [line for line in md if line.startswith("| `t/good`")][0]
         self.assertIn("pass", row)
         self.assertIn("fail", row)

@@ -11,7 +11,7 @@ import re
 
 import yaml
 
-from . import expr, versions, vocabulary
+from . import conditions, expr, versions, vocabulary
 
 SPECS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "specs")
 SCHEMA_PATH = os.path.join(SPECS_DIR, "scenario.schema.json")
@@ -173,12 +173,16 @@ class Scenario(object):
     def line_of(self, *path):
         return self.doc.line(path)
 
-    def effective_expect(self, version):
-        """expect with the variants whose `when` matches `version` applied, and the reasons."""
+    def effective_expect(self, run):
+        """expect with the variants whose `when` holds for `run` applied, and their reasons.
+        run: a conditions.Run, or a Python version string (then conditions on the
+        implementation or its release do not hold)."""
+        if isinstance(run, str):
+            run = conditions.Run((), run)
         expect = dict(self.data["expect"])
         reasons = []
         for variant in self.data.get("variants", []):
-            if versions.matches(variant["when"]["python"], version):
+            if conditions.holds(variant["when"], run):
                 expect.update(variant["expect"])
                 reasons.append(variant["reason"])
         return expect, reasons

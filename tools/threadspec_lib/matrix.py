@@ -12,14 +12,16 @@ _COLOR = {"pass": "#d4f7d4", "fail": "#ffd1d1", "expected-fail": "#fff2c2", "ski
 
 
 def ordered(docs):
-    """Columns: the C++ implementation first, then interpreters by version."""
+    """Columns: the C++ implementation first, then CPython by version, PyPy, Jython, the
+    others; literal mode after the steps."""
     def key(d):
         impl = d["implementation"]
         try:
-            v = versions.parse_version(impl.get("version") or "0")
+            v = versions.parse_version(impl.get("language") or impl.get("emulates") or impl.get("version") or "0")
         except ValueError:
             v = (0,)
-        return (impl["kind"] != "cpp", impl.get("name") or "", v, d.get("mode", ""))
+        rank = {"cpp": 0, "cpython": 1, "pypy": 2, "jython": 3}.get(impl.get("name"), 4)
+        return (d.get("mode", "") == "literal", rank, impl.get("name") or "", v, impl.get("release") or "")
     return sorted(docs, key=key)
 
 
