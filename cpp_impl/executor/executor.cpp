@@ -179,8 +179,13 @@ struct ThreadObject : Object {
   }
   std::string repr() const override { return thread.repr(); }
   Value attr(const std::string& name) override {
-    if (name == "name" || name == "getName") return {thread.name()};
-    if (name == "daemon" || name == "isDaemon") return {thread.daemon()};
+    if (name == "name") return {thread.name()};
+    if (name == "daemon") return {thread.daemon()};
+#pragma GCC diagnostic push  // the program's legacy getters: pythreading warns as CPython does
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+    if (name == "getName") return {thread.getName()};
+    if (name == "isDaemon") return {thread.isDaemon()};
+#pragma GCC diagnostic pop
     if (name == "ident")
       return thread.ident() ? Value{static_cast<long long>(*thread.ident())} : Value{};
     if (name == "native_id")
@@ -527,16 +532,6 @@ class Interpreter {
     return var + "[" + std::to_string(label_counts_[var]++) + "]";
   }
 
-  /// The deprecation warning CPython 3.13 prints once per call site.
-  void deprecation(const json& s, const std::string& message) {
-    {
-      std::lock_guard lock(labels_mutex_);
-      if (!warned_lines_.insert(s.value("line", 0)).second) return;
-    }
-    emit(2,
-         "<scenario>:" + std::to_string(s.value("line", 0)) + ": DeprecationWarning: " + message);
-  }
-
   void configure_logging(const json& cfg) {
     pt::logging::Config c;
     if (cfg.contains("format")) c.format = cfg["format"].get<std::string>();
@@ -550,20 +545,13 @@ class Interpreter {
     pt::logging::basic_config(c);
   }
 
-  void log(int level, const std::string& message) {
-    if (level < pt::logging::level()) return;
-    emit(2, pt::logging::format_record(level, message));
-  }
+  void log(int level, const std::string& message) { pt::logging::log(level, message); }
 
-  /// Installs the excepthook: the scenario's function, or (nullopt) the default report,
-  /// written through the output lock and traced.
+  /// Installs the excepthook: the scenario's function, or (nullopt) the library's default,
+  /// whose report reaches the trace through the output sink (main()).
   void install_hook(std::optional<std::string> fn) {
     if (!fn) {
-      pt::set_excepthook([](const pt::ExceptHookArgs& args) {
-        if (args.exc_type == "SystemExit") return;
-        std::string report = pt::format_exception(args);
-        emit_block(2, report);
-      });
+      pt::set_excepthook({});
       return;
     }
     pt::set_excepthook([this, name = *fn](const pt::ExceptHookArgs& args) {
@@ -620,11 +608,15 @@ class Interpreter {
     } else if (op == "cancel") {
       object<TimerObject>(var, frame, "a Timer")->timer.cancel();
     } else if (op == "set_daemon") {
-      deprecation(s, "setDaemon() is deprecated, set the daemon attribute instead");
-      object<ThreadObject>(var, frame, "a thread")->thread.set_daemon(s["value"].get<bool>());
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"  // the program's legacy setter
+      object<ThreadObject>(var, frame, "a thread")->thread.setDaemon(s["value"].get<bool>());
+#pragma GCC diagnostic pop
     } else if (op == "set_name") {
-      deprecation(s, "setName() is deprecated, set the name attribute instead");
-      object<ThreadObject>(var, frame, "a thread")->thread.set_name(text(s["value"], frame));
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"  // the program's legacy setter
+      object<ThreadObject>(var, frame, "a thread")->thread.setName(text(s["value"], frame));
+#pragma GCC diagnostic pop
     } else if (op == "assign") {
       const std::string target = s["target"].get<std::string>();
       Value value = from_json(s["value"], frame);
@@ -793,7 +785,6 @@ class Interpreter {
   Frame globals_;
   std::mutex labels_mutex_;
   std::map<std::string, int> label_counts_;
-  std::set<int> warned_lines_;
 };
 
 [[noreturn]] void fail(const std::string& message) {
@@ -850,5 +841,12 @@ int main(int argc, char** argv) {
                         O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
     if (g_trace_fd < 0) fail("cannot open the trace file " + request["trace"].dump());
   }
+  // The library's own output (excepthook reports, warnings, log records) is traced; its
+  // warnings name the scenario line of the step that caused them.
+  pt::set_output_sink([](std::string_view text) { emit_block(2, std::string(text)); });
+  pt::warnings::set_location_resolver([]() -> std::optional<pt::warnings::Location> {
+    if (tl_line == 0) return std::nullopt;
+    return pt::warnings::Location{"<scenario>", tl_line};
+  });
   return pt::run_main(program_main, argc, argv);
 }

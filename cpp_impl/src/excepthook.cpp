@@ -1,11 +1,11 @@
 // threading.excepthook: the hook, its default report, and how a failing thread reaches it.
 #include <cxxabi.h>
 
-#include <cstdio>
 #include <cstdlib>
 #include <typeinfo>
 
 #include "internal/report.hpp"
+#include "pythreading/output.hpp"
 #include "pythreading/thread_annotations.hpp"
 
 namespace pythreading {
@@ -39,13 +39,6 @@ std::string exception_line(const ExceptHookArgs& args) {
   return s;
 }
 
-void write_report(std::string_view text) {
-  flockfile(stderr);
-  std::fwrite(text.data(), 1, text.size(), stderr);
-  std::fflush(stderr);
-  funlockfile(stderr);
-}
-
 void invoke_excepthook(std::exception_ptr error, const Thread& thread) noexcept {
   try {
     ExceptHook hook = get_excepthook();
@@ -57,7 +50,7 @@ void invoke_excepthook(std::exception_ptr error, const Thread& thread) noexcept 
       std::string text = "Exception in threading.excepthook:\n";
       text += kNoTraceback;
       text += exception_line(e2);
-      write_report(text);
+      write_output(text);
     }
   } catch (...) {  // out of memory while reporting: give up silently, never terminate
   }
@@ -96,7 +89,7 @@ std::string format_exception(const ExceptHookArgs& args) {
 
 void default_excepthook(const ExceptHookArgs& args) {
   std::string text = format_exception(args);
-  if (!text.empty()) internal::write_report(text);
+  if (!text.empty()) write_output(text);
 }
 
 void set_excepthook(ExceptHook hook) {

@@ -12,6 +12,7 @@
 #include "internal/futex.hpp"
 #include "internal/registry.hpp"
 #include "internal/report.hpp"
+#include "pythreading/output.hpp"
 
 extern "C" void __lsan_do_leak_check(void) __attribute__((weak));
 
@@ -102,13 +103,13 @@ int run_main(int (*main_fn)(int, char**), int argc, char** argv) {
       if (m.empty() || (end != nullptr && *end == '\0')) {
         status = static_cast<int>(code);
       } else {
-        internal::write_report(m + "\n");
+        write_output(m + "\n");
         status = 1;
       }
     } else {
       std::string text(internal::kNoTraceback);
       text += internal::exception_line(a);
-      internal::write_report(text);
+      write_output(text);
       status = 1;
     }
   }

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "pythreading/errors.hpp"
+#include "pythreading/output.hpp"
 #include "pythreading/thread.hpp"
 #include "pythreading/thread_annotations.hpp"
 
@@ -39,7 +40,7 @@ struct Piece {
 struct Compiled {
   std::vector<Piece> pieces;
   std::string datefmt;
-  std::FILE* stream = stderr;
+  std::FILE* stream = nullptr;  // nullptr: the output sink
   bool uses_time = false;
 };
 
@@ -96,7 +97,7 @@ Spec parse_spec(std::string_view fmt, std::size_t& i) {
 std::shared_ptr<const Compiled> compile(const Config& c) {
   auto out = std::make_shared<Compiled>();
   out->datefmt = c.datefmt;
-  out->stream = c.stream != nullptr ? c.stream : stderr;
+  out->stream = c.stream;
   std::string_view f = c.format;
   std::string lit;
   for (std::size_t i = 0; i < f.size();) {
@@ -399,6 +400,10 @@ void log(int lvl, std::string_view message) {
   auto c = current_config();
   std::string line = format_with(*c, lvl, message);
   line += '\n';
+  if (c->stream == nullptr) {
+    write_output(line);
+    return;
+  }
   flockfile(c->stream);
   std::fwrite(line.data(), 1, line.size(), c->stream);
   std::fflush(c->stream);

@@ -419,6 +419,19 @@ class VersionsAndRepeats(CliCase):
         self.assertEqual(sorted(o["class"] for o in sc["outcomes"]), ["as in the document", "forbidden"])
         self.assertEqual(sc["first_failure"]["stdout"], ["zzz"])
 
+    def test_repeat_counts_each_run_under_its_own_class(self):
+        # the same lines every time; the second run exits 1: its outcome is forbidden,
+        # and the two passing runs keep theirs
+        self.plan = {"t/good": {"lines": GOOD_LINES, "exits": [0, 1, 0]}}
+        p, doc = self.json_run("--repeat", "3")
+        (sc,) = doc["scenarios"]
+        self.assertEqual((sc["runs"], sc["failed_runs"]), (3, 1))
+        self.assertEqual(sorted((o["class"], o["count"]) for o in sc["outcomes"]),
+                         [("as in the document", 2), ("forbidden", 1)])
+        self.assertEqual(len(set(o["outcome"] for o in sc["outcomes"])), 1)
+        self.assertIn("2 × as in the document", p.stdout)
+        self.assertIn("1 × forbidden", p.stdout)
+
 
 class OtherCommands(unittest.TestCase):
     def test_validate(self):

@@ -105,11 +105,10 @@ class CheckTest(unittest.TestCase):
         self.assertEqual(len(problems), 1)
         self.assertIn("whose map entry does not list it", problems[0])
 
-    def test_malformed_citation(self):
-        scs = self.load(("a.yaml", _scenario("c/a", LT + ": test_repr")))
-        problems = coverage.check({}, scs, None)
-        self.assertEqual(len(problems), 1)
-        self.assertIn("must read 'FILE ClassName.test_method'", problems[0])
+    def test_prose_source_is_not_a_citation(self):
+        scs = self.load(("a.yaml", _scenario("c/a", LT + " BaseLockTests.test_repr and test_locked_repr")))
+        self.assertIsNone(coverage.citation(scs[0]))
+        self.assertEqual(coverage.check({}, scs, None), [])
 
     def test_bad_entries_are_map_errors(self):
         for text, message in [("{%s: {A.test_a: {}}}" % TF, "exactly one of"),

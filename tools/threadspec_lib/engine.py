@@ -156,7 +156,9 @@ def run_scenario(scenario, impl, expectations, time_scale=1.0, repeat=1, workdir
 
 
 def _output(raw):
-    return {"stdout": [t for t, _ in raw.out], "stderr": [t for t, _ in raw.err], "end": raw.end,
+    # bounded (specs/README.md, Limits): the first and last lines of each stream
+    return {"stdout": limits.clip_list([t for t, _ in raw.out], limits.SAMPLE_LINES),
+            "stderr": limits.clip_list([t for t, _ in raw.err], limits.SAMPLE_LINES), "end": raw.end,
             "duration": round(raw.duration, 3)}
 
 
@@ -177,6 +179,7 @@ def run_all(scenarios, impl, expectations, time_scale=1.0, repeat=1, jobs=1, pro
             return containment.guard(error, run_scenario, sc, impl, expectations, time_scale, repeat, workdir,
                                      stop, checks.check)
         try:
+            checks.start(min(max(1, jobs), len(scenarios)))
             futures += [pool.submit(one, sc) for sc in scenarios]
             results = []
             for fut in futures:   # a blocking wait that Ctrl-C interrupts (POSIX, Python 3.2+)

@@ -62,6 +62,16 @@ def preexec(parent=None):
     return _child
 
 
+def spawn_lock():
+    """Held while a child is created and registered (see spawn)."""
+    return _known_lock
+
+
+def add_known(pid):
+    """Register a child created under spawn_lock()."""
+    _known.add(pid)
+
+
 def spawn(start):
     """start() -> a Popen, registered as known before any sweep can see it unknown."""
     with _known_lock:
@@ -132,6 +142,24 @@ def sweep(token=None, pgid=None, orphans=False):
             except OSError:
                 pass
     return [pid for pid, _ in doomed]
+
+
+def reap_adopted(pgid):
+    """Kill and reap the harness's children in group pgid that it did not start: processes
+    of a finished run, re-parented to this subreaper when their parent died. A child's
+    pid cannot be reused before it is reaped, so this is safe after the leader was reaped."""
+    me = os.getpid()
+    with _known_lock:
+        known = set(_known)
+    for pid in _pids():
+        st = _stat(pid)
+        if pid in known or st is None or st[0] != me or st[1] != pgid:
+            continue
+        try:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        except OSError:
+            pass
 
 
 def kill_group(proc):

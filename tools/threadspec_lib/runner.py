@@ -92,6 +92,18 @@ def _reader(pipe, cap, t0):
     pipe.close()
 
 
+def _feed(pipe, data):
+    try:
+        pipe.write(data)
+    except (BrokenPipeError, OSError, ValueError):
+        pass   # it exited (or was killed) without reading its input; its status tells why
+    finally:
+        try:
+            pipe.close()
+        except (BrokenPipeError, OSError):
+            pass
+
+
 class RawRun(object):
     """What a process did: its lines (text, time read since spawn), how it ended, the
     trace events, any problem with the trace or the output's size, and `startup`:
@@ -157,15 +169,11 @@ def run_process(argv, stdin_data, deadline, running_after=None, env=None, trace_
         for r in readers:
             r.daemon = True
             r.start()
-        try:
-            proc.stdin.write(stdin_data)
-        except (BrokenPipeError, OSError):
-            pass   # it exited without reading its input; its status tells why
-        finally:
-            try:
-                proc.stdin.close()
-            except (BrokenPipeError, OSError):
-                pass
+        # fed by a thread: a program that never reads its input must still meet its deadline
+        writer = threading.Thread(target=_feed, args=(proc.stdin, stdin_data))
+        writer.daemon = True
+        writer.start()
+        readers.append(writer)
         if startup_allowance is not None and trace_path:
             started = _wait_for_start(proc, trace_path, startup_allowance, t0)
             base = started if started is not None else t0 + startup_allowance
@@ -180,6 +188,7 @@ def run_process(argv, stdin_data, deadline, running_after=None, env=None, trace_
         with _live_lock:
             _live.pop(pgid, None)
         procs.unregister(proc.pid)
+        procs.reap_adopted(pgid)   # re-parented to the harness while the leader died
         for r in readers:
             r.join(5.0)
     duration = time.monotonic() - t0

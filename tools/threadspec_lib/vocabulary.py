@@ -55,6 +55,10 @@ class Vocabulary(object):
     def __init__(self, data):
         self.protocols = {int(k): v for k, v in data["protocols"].items()}
         self.exceptions = collections.OrderedDict((k, (int(v[0]), v[1])) for k, v in data["exceptions"].items())
+        self.exception_bases = collections.OrderedDict((k, v[2]) for k, v in data["exceptions"].items())
+        for name, base in self.exception_bases.items():
+            if base is not None and base not in self.exceptions:
+                raise ValueError("vocabulary: exception %r derives from unknown %r" % (name, base))
         self.roots = collections.OrderedDict((k, (int(v[0]), v[1])) for k, v in data["roots"].items())
         self.builtins = collections.OrderedDict((k, (int(v[0]), v[1])) for k, v in data["builtins"].items())
         self.steps = collections.OrderedDict((name, Step(name, spec)) for name, spec in data["steps"].items())
@@ -211,7 +215,11 @@ def _table(what, vocab):
                 text += ("; optional " if text else "optional ") + ", ".join("`%s`" % n for n in optional)
             rows.append("| %s | %s |" % (step.name, text or "(none)"))
         return rows
-    table = {"roots": vocab.roots, "builtins": vocab.builtins, "exceptions": vocab.exceptions}[what]
+    if what == "exceptions":
+        return ["| `%s` | %s | %s | %d |" % (name, _md(python), "`%s`" % vocab.exception_bases[name]
+                                              if vocab.exception_bases[name] else "", protocol)
+                for name, (protocol, python) in vocab.exceptions.items()]
+    table = {"roots": vocab.roots, "builtins": vocab.builtins}[what]
     return ["| `%s` | %s | %d |" % (name, _md(python), protocol) for name, (protocol, python) in table.items()]
 
 
@@ -234,27 +242,33 @@ def cpp_header(vocab):
            "struct Field {", "  std::string_view name;", "  std::string_view kind;", "  bool required;",
            "  int protocol;", "};", "",
            "// One step: its name, the protocol that introduced it, the canonical field its own value",
-           "// moves to (empty for a step that takes none), that value's kind, and its fields:",
-           "// kFields[first_field, first_field + field_count).",
+           "// moves to (empty for a step that takes none), that value's kind, and its canonical",
+           "// fields, the role's first: kFields[first_field, first_field + field_count).",
            "struct Step {", "  std::string_view name;", "  int protocol;", "  std::string_view role;",
            "  std::string_view key_kind;", "  std::size_t first_field;", "  std::size_t field_count;", "};", "",
+           "// An exception type a scenario can raise or catch, the nearest listed class it derives",
+           "// from (empty for BaseException), and the protocol that introduced its name.",
+           "struct Exception {", "  std::string_view name;", "  std::string_view base;", "  int protocol;", "};", "",
            "inline constexpr int kMaxProtocol = %d;" % vocab.max_protocol, ""]
     fields, steps = [], []
     for step in vocab.steps.values():
         first = len(fields)
+        if step.role:
+            fields.append('    Field{"%s", "%s", true, %d},' % (step.role, step.key, step.protocol))
         for f in step.fields.values():
             fields.append('    Field{"%s", "%s", %s, %d},' % (step.canonical_name(f.name), f.kind,
                                                                 "true" if f.required else "false", f.protocol))
         steps.append('    Step{"%s", %d, "%s", "%s", %d, %d},' % (step.name, step.protocol, step.role or "",
-                                                                 step.key, first, len(step.fields)))
+                                                                 step.key, first, len(fields) - first))
     out.append("inline constexpr std::array<Field, %d> kFields = {{" % len(fields))
     out += fields
     out += ["}};", ""]
     out.append("inline constexpr std::array<Step, %d> kSteps = {{" % len(steps))
     out += steps
     out += ["}};", ""]
-    out.append("inline constexpr std::array<std::string_view, %d> kExceptions = {{" % len(vocab.exceptions))
-    out += ['    "%s",' % name for name in vocab.exceptions]
+    out.append("inline constexpr std::array<Exception, %d> kExceptions = {{" % len(vocab.exceptions))
+    out += ['    Exception{"%s", "%s", %d},' % (name, vocab.exception_bases[name] or "", protocol)
+            for name, (protocol, _) in vocab.exceptions.items()]
     out += ["}};", "", "}  // namespace threadspec::vocabulary", ""]
     return "\n".join(out)
 

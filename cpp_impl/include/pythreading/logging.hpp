@@ -21,9 +21,10 @@
 // flags/width/precision) and `%%` are substituted, each argument converted as Python's str()
 // would (integers, floating point as Python repr, bool as True/False, strings).
 //
-// Each record is written whole with one fwrite under the stream's lock and then flushed, so
-// lines of threads logging at once never tear. All functions are thread-safe; configuring
-// while other threads log is safe (they use the old or the new configuration).
+// Each record is written whole (through the output sink, or with one fwrite under the given
+// stream's lock, then flushed), so lines of threads logging at once never tear. All functions
+// are thread-safe; configuring while other threads log is safe (they use the old or the new
+// configuration).
 #pragma once
 
 #include <cstdio>
@@ -47,12 +48,14 @@ inline constexpr int NOTSET = 0;
 /// logging.BASIC_FORMAT.
 inline constexpr const char* BASIC_FORMAT = "%(levelname)s:%(name)s:%(message)s";
 
-/// logging.basicConfig's arguments (stream defaults to stderr, as Python's).
+/// logging.basicConfig's arguments.
 struct Config {
   std::string format = BASIC_FORMAT;
   std::string datefmt{};  ///< empty: Python's default "%Y-%m-%d %H:%M:%S,mmm"
   int level = WARNING;
-  std::FILE* stream = stderr;
+  /// nullptr (Python's sys.stderr): the library's output sink (output.hpp), which writes to
+  /// stderr unless replaced; otherwise records go to this stream.
+  std::FILE* stream = nullptr;
 };
 
 /// Configures the root logger. Unlike Python's basicConfig, which does nothing once a handler

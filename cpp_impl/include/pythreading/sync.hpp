@@ -33,6 +33,7 @@
 
 #include "pythreading/errors.hpp"
 #include "pythreading/thread_annotations.hpp"
+#include "pythreading/warnings.hpp"
 
 namespace pythreading {
 
@@ -242,6 +243,12 @@ class PYTHREADING_CAPABILITY("mutex") Condition {
     if (n_waiters_.load(std::memory_order_relaxed) != 0) notify_slow(n);
   }
   void notify_all() { notify(static_cast<std::size_t>(-1)); }
+  /// The legacy name: notify_all() after a DeprecationWarning (warnings.hpp).
+  [[deprecated("notifyAll() is deprecated, use notify_all() instead")]] void notifyAll(
+      warnings::CallSite where = {}) {
+    warnings::warn_deprecated("notifyAll() is deprecated, use notify_all() instead", where);
+    notify_all();
+  }
 
  private:
   struct Waiter;
@@ -307,6 +314,12 @@ class Event {
 
   [[nodiscard]] bool is_set() const noexcept {
     return (word_.load(std::memory_order_acquire) & kFlag) != 0;
+  }
+  /// The legacy name: is_set() after a DeprecationWarning (warnings.hpp).
+  [[deprecated("isSet() is deprecated, use is_set() instead")]] bool isSet(
+      warnings::CallSite where = {}) const {
+    warnings::warn_deprecated("isSet() is deprecated, use is_set() instead", where);
+    return is_set();
   }
   /// Sets the flag and wakes every waiter.
   void set() noexcept;

@@ -9,6 +9,8 @@
 //   t.start() / t.join() / t.join(1.5) / t.is_alive() -> the same member functions
 //   t.name / t.name = "x"      -> t.name() / t.set_name("x")
 //   t.daemon / t.daemon = True -> t.daemon() / t.set_daemon(true)
+//   getName, setName, isDaemon, setDaemon, currentThread, activeCount -> the same names,
+//       [[deprecated]] and warning at run time as CPython 3.13 does (warnings.hpp)
 //   t.ident / t.native_id      -> t.ident() / t.native_id()   (std::nullopt for Python None)
 //   current_thread(), main_thread(), enumerate(), active_count(), get_ident(),
 //   get_native_id(), stack_size(), TIMEOUT_MAX, excepthook, __excepthook__
@@ -73,6 +75,7 @@
 
 #include "pythreading/detail/thread_state.hpp"
 #include "pythreading/errors.hpp"
+#include "pythreading/warnings.hpp"
 
 namespace pythreading {
 
@@ -184,21 +187,28 @@ class Thread {
   /// waits until the new thread has run far enough to publish it.
   [[nodiscard]] std::optional<std::uint64_t> native_id() const noexcept;
 
+  /// The legacy accessors: as name() / set_name() / daemon() / set_daemon(), after a
+  /// DeprecationWarning with CPython 3.13's text from the caller's location (warnings.hpp).
   [[deprecated("getName() is deprecated, get the name attribute instead: use name()")]] std::string
-  getName() const {
+  getName(warnings::CallSite where = {}) const {
+    warnings::warn_deprecated("getName() is deprecated, get the name attribute instead", where);
     return name();
   }
   [[deprecated("setName() is deprecated, set the name attribute instead: use set_name()")]] void
-  setName(std::string n) const {
+  setName(std::string n, warnings::CallSite where = {}) const {
+    warnings::warn_deprecated("setName() is deprecated, set the name attribute instead", where);
     set_name(std::move(n));
   }
   [[deprecated("isDaemon() is deprecated, get the daemon attribute instead: use daemon()")]] bool
-  isDaemon() const {
+  isDaemon(warnings::CallSite where = {}) const {
+    warnings::warn_deprecated("isDaemon() is deprecated, get the daemon attribute instead", where);
     return daemon();
   }
   [[deprecated(
       "setDaemon() is deprecated, set the daemon attribute instead: use set_daemon()")]] void
-  setDaemon(bool d) const {
+  setDaemon(bool d, warnings::CallSite where = {}) const {
+    warnings::warn_deprecated("setDaemon() is deprecated, set the daemon attribute instead",
+                              where);
     set_daemon(d);
   }
 
@@ -257,6 +267,12 @@ std::shared_ptr<T> make_thread(Args&&... args) {
 /// ends: copy it (`Thread t = current_thread();`) to keep or share it. After the first call,
 /// a thread-local load (no reference count traffic). Never throws except std::bad_alloc.
 const Thread& current_thread();
+/// threading.currentThread(): current_thread() after a DeprecationWarning (warnings.hpp).
+[[deprecated("currentThread() is deprecated, use current_thread() instead")]] inline const Thread&
+currentThread(warnings::CallSite where = {}) {
+  warnings::warn_deprecated("currentThread() is deprecated, use current_thread() instead", where);
+  return current_thread();
+}
 /// threading.main_thread(): the thread that loaded the library (normally the one that runs
 /// main()), named "MainThread", non-daemon.
 Thread main_thread();
@@ -267,6 +283,12 @@ Thread main_thread();
 std::vector<Thread> enumerate();
 /// threading.active_count() == enumerate().size() at one instant; O(1), lock-free.
 std::size_t active_count() noexcept;
+/// threading.activeCount(): active_count() after a DeprecationWarning (warnings.hpp).
+[[deprecated("activeCount() is deprecated, use active_count() instead")]] inline std::size_t
+activeCount(warnings::CallSite where = {}) {
+  warnings::warn_deprecated("activeCount() is deprecated, use active_count() instead", where);
+  return active_count();
+}
 /// threading.get_ident(): the calling thread's pthread_t as an integer (non-zero).
 std::uint64_t get_ident() noexcept;
 /// threading.get_native_id(): the calling thread's OS id (gettid()).

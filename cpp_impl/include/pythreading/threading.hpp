@@ -4,6 +4,8 @@
 #include "pythreading/errors.hpp"
 #include "pythreading/local.hpp"
 #include "pythreading/logging.hpp"
+#include "pythreading/output.hpp"
 #include "pythreading/sync.hpp"
 #include "pythreading/thread.hpp"
 #include "pythreading/timer.hpp"
+#include "pythreading/warnings.hpp"

@@ -1,5 +1,5 @@
 // internal/report.hpp: the reports the library writes itself (a thread's exception through
-// the excepthook, an uncaught exception in main).
+// the excepthook, an uncaught exception in main), all through the output sink (output.hpp).
 #pragma once
 
 #include <exception>
@@ -16,9 +16,6 @@ inline constexpr std::string_view kNoTraceback =
 
 /// "TypeName: message\n" ("TypeName\n" when the message is empty), as Python's last line.
 std::string exception_line(const ExceptHookArgs& args);
-
-/// Writes text (whole lines) to stderr in one write under the stream's lock, then flushes.
-void write_report(std::string_view text);
 
 /// Runs the current excepthook for an exception that escaped `thread`'s run(). If the hook
 /// itself throws, reports that as CPython does ("Exception in threading.excepthook:"). Never
