@@ -98,8 +98,8 @@ def records_from_gb(doc, source=None):
             continue
         family, variant, args = parse_name(run_name)
         impl = variant or default_impl
-        if kind == "python" and impl == "cpython":
-            impl = pylabel
+        if kind == "python" and impl == ctx.get("python_implementation", "CPython").lower():
+            impl = pylabel   # the interpreter's own token: its label, with its release
         ident = (bench_key(family, args), impl)
         if ident not in runs and ident not in aggs:
             order.append((ident, family, args))
