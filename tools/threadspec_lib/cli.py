@@ -8,7 +8,6 @@ import re
 import shutil
 import sys
 import threading
-import time
 
 from . import containment, expectations, impls, limits, loader, report, session
 
