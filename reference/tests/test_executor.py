@@ -276,6 +276,10 @@ class Format2(unittest.TestCase):
         main = [step("thread", var="t", target="f"), step("start", var="t"), step("join", var="t"),
                 step("lock", var="l", args=[1])]
         status, o, err, _ = run2(main, functions)
+        if JYTHON:   # Jython fails with a Java NullPointerException, and its Lock takes an argument
+            self.assertEqual(status, 0)
+            self.assertTrue(any("NullPointerException" in line for line in err), err)
+            return
         self.assertEqual(status, 1)
         if V >= (3, 0):
             self.assertIn("RuntimeError: No active exception to reraise", err)
