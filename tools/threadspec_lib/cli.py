@@ -124,6 +124,13 @@ def cmd_list(args):
             print(sc.id)
         else:
             print("%-45s %-28s %s" % (sc.id, ",".join(sc.tags), sc.data["title"]))
+    if not args.ids and not args.specs and os.path.exists(args.coverage_map):
+        from . import coverage
+        try:
+            print("\nCoverage of CPython's threading tests (details: list --coverage -v):")
+            print(coverage.summary_table(coverage.load_map(args.coverage_map)))
+        except coverage.MapError as exc:
+            errors.append(exc)
     for e in errors:
         print("INVALID %s" % e, file=sys.stderr)
     return 1 if errors else 0
