@@ -4,7 +4,8 @@
 The same workloads with the `threading` module of the interpreter that runs it, written
 in Google Benchmark's JSON format (context + benchmarks, with repetitions and
 median / mean / stddev / cv aggregates), with the same names; the implementation token is
-`cpython` (BM_SpawnJoin/cpython, BM_LockContended/cpython/2), families with a single
+the interpreter's name, `cpython`, `pypy` or `jython` (BM_SpawnJoin/cpython,
+BM_LockContended/pypy/2), families with a single
 implementation keep the plain form (BM_ActiveCount/64, BM_CpuBound/2). Times are real
 (wall-clock) times per iteration, like UseRealTime.
 
@@ -36,6 +37,8 @@ except AttributeError:  # Python 2.7: clock() is processor time on Unix
     _cpu = time.clock
 
 PYBENCH_VERSION = "1"
+# The implementation token of benchmark names: the interpreter's own name.
+IMPL = platform.python_implementation().lower()
 
 try:
     range = xrange  # noqa: F821  (Python 2: no list of millions of ints)
@@ -250,17 +253,17 @@ def suite(quick):
     contended = [2] if quick else [2, 4]
     cpu_threads = [1, 2] if quick else [1, 2, 4]
     cpu_total = 20000 if quick else 100000
-    out = [("BM_SpawnJoin/cpython", bm_spawn_join, None)]
-    out += [("BM_SpawnJoinBatch/cpython/%d" % n, bm_spawn_join_batch, n) for n in batch]
-    out += [("BM_CurrentThread/cpython", bm_current_thread, None)]
+    out = [("BM_SpawnJoin/%s" % IMPL, bm_spawn_join, None)]
+    out += [("BM_SpawnJoinBatch/%s/%d" % (IMPL, n), bm_spawn_join_batch, n) for n in batch]
+    out += [("BM_CurrentThread/%s" % IMPL, bm_current_thread, None)]
     out += [("BM_ActiveCount/%d" % n, bm_active_count, n) for n in live]
     out += [("BM_Enumerate/%d" % n, bm_enumerate, n) for n in live]
-    out += [("BM_LocalGet/cpython", bm_local_get, None), ("BM_LocalSet/cpython", bm_local_set, None),
-            ("BM_LockUncontended/cpython", bm_lock_uncontended, None)]
-    out += [("BM_LockContended/cpython/%d" % n, bm_lock_contended, n) for n in contended]
-    out += [("BM_RLockUncontended/cpython", bm_rlock_uncontended, None),
-            ("BM_EventPingPong/cpython", bm_event_ping_pong, None),
-            ("BM_ConditionNotify/cpython", bm_condition_notify, None)]
+    out += [("BM_LocalGet/%s" % IMPL, bm_local_get, None), ("BM_LocalSet/%s" % IMPL, bm_local_set, None),
+            ("BM_LockUncontended/%s" % IMPL, bm_lock_uncontended, None)]
+    out += [("BM_LockContended/%s/%d" % (IMPL, n), bm_lock_contended, n) for n in contended]
+    out += [("BM_RLockUncontended/%s" % IMPL, bm_rlock_uncontended, None),
+            ("BM_EventPingPong/%s" % IMPL, bm_event_ping_pong, None),
+            ("BM_ConditionNotify/%s" % IMPL, bm_condition_notify, None)]
     cpu = make_cpu_bound(cpu_total)
     out += [("BM_CpuBound/%d" % n, cpu, n) for n in cpu_threads]
     return out, cpu_total

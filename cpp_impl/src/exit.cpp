@@ -60,7 +60,7 @@ void flush_all() noexcept {
 }  // namespace
 
 void internal::exit_handler(int status, void*) {
-  const Thread* me = internal::tls_handle;
+  const Thread* me = detail::current_handle;
   if (me != nullptr && ThreadAccess::state(*me).kind == ThreadKind::kMain) shutdown();
   finish_process(status);
 }

@@ -50,7 +50,8 @@ void atfork_prepare() PYTHREADING_NO_THREAD_SAFETY_ANALYSIS { registry().mu.lock
 void atfork_parent() PYTHREADING_NO_THREAD_SAFETY_ANALYSIS { registry().mu.unlock(); }
 void atfork_child() PYTHREADING_NO_THREAD_SAFETY_ANALYSIS {
   Registry& reg = registry();
-  ThreadState* me = tls_handle != nullptr ? &ThreadAccess::state(*tls_handle) : nullptr;
+  ThreadState* me =
+      detail::current_handle != nullptr ? &ThreadAccess::state(*detail::current_handle) : nullptr;
   for (ThreadState* s = reg.head; s != nullptr;) {
     ThreadState* next = s->reg_next;
     if (s != me) {
@@ -83,7 +84,7 @@ struct DummyHolder {
     if (!handle) return;
     ThreadState& st = ThreadAccess::state(*handle);
     registry().remove(&st);
-    if (tls_handle == &*handle) tls_handle = nullptr;
+    if (detail::current_handle == &*handle) detail::current_handle = nullptr;
     set_flag(st.done, st.joiners);
   }
 };
@@ -116,7 +117,7 @@ Registry& registry() {
     reg->main = make_registered_state(ThreadKind::kMain, "_MainThread", "MainThread", false);
     reg->add(reg->main.get());
     // The loading thread's handle; never destroyed either.
-    tls_handle = new Thread(ThreadAccess::make(reg->main));
+    detail::current_handle = new Thread(ThreadAccess::make(reg->main));
     on_exit(exit_handler, nullptr);
     pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
     return reg;
@@ -129,16 +130,20 @@ namespace {
 [[maybe_unused]] const bool g_registry_loaded = (registry(), true);
 }  // namespace
 
-const Thread& register_current_thread() {
-  registry();  // sets tls_handle if this thread is loading the library
-  if (tls_handle != nullptr) return *tls_handle;
-  static thread_local DummyHolder holder;
-  holder.handle.emplace(ThreadAccess::make(
-      make_registered_state(ThreadKind::kDummy, "_DummyThread", new_name("Dummy-"), true)));
-  tls_handle = &*holder.handle;
-  registry().add(&ThreadAccess::state(*holder.handle));
+}  // namespace internal
+
+const Thread& detail::register_current_thread() {
+  internal::registry();  // sets current_handle if this thread is loading the library
+  if (detail::current_handle != nullptr) return *detail::current_handle;
+  static thread_local internal::DummyHolder holder;
+  holder.handle.emplace(ThreadAccess::make(internal::make_registered_state(
+      ThreadKind::kDummy, "_DummyThread", internal::new_name("Dummy-"), true)));
+  detail::current_handle = &*holder.handle;
+  internal::registry().add(&ThreadAccess::state(*holder.handle));
   return *holder.handle;
 }
+
+namespace internal {
 
 std::string new_name(const char* prefix) {
   std::string name = prefix;
@@ -152,8 +157,6 @@ std::uint64_t self_tid() noexcept { return static_cast<std::uint64_t>(syscall(SY
 
 // ---------------------------------------------------------------------------------------
 // module functions
-
-const Thread& current_thread() { return internal::current_handle(); }
 
 Thread main_thread() { return ThreadAccess::make(internal::registry().main); }
 

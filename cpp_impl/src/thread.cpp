@@ -44,7 +44,7 @@ void* bootstrap(void* arg) noexcept {
   st->ident.store(internal::self_ident(), std::memory_order_relaxed);
   st->native_id.store(internal::self_tid(), std::memory_order_relaxed);
   internal::set_flag(st->id_published, st->joiners);
-  internal::tls_handle = &self;
+  detail::current_handle = &self;
 
   Thread* runner = st->runner_hold ? st->runner_hold.get() : st->runner_raw;
   std::exception_ptr err;
@@ -64,7 +64,7 @@ void* bootstrap(void* arg) noexcept {
 
   internal::local_thread_exit();
   internal::registry().remove(st);
-  internal::tls_handle = nullptr;
+  detail::current_handle = nullptr;
   internal::set_flag(st->done, st->joiners);
   return nullptr;  // `self` released here: the state may be freed now
 }

@@ -19,7 +19,7 @@ using Key = std::tuple<std::string, long, std::string>;  // filename, lineno, me
 struct State {
   detail::AnnotatedMutex mu;
   Action action PYTHREADING_GUARDED_BY(mu) = Action::kDefault;
-  std::set<Key> seen PYTHREADING_GUARDED_BY(mu);              // kDefault's registry
+  std::set<Key> seen PYTHREADING_GUARDED_BY(mu);                   // kDefault's registry
   std::set<std::string> seen_messages PYTHREADING_GUARDED_BY(mu);  // kOnce's
   std::shared_ptr<const LocationResolver> resolver PYTHREADING_GUARDED_BY(mu);
 };

@@ -124,11 +124,10 @@ TEST(Warnings, Actions) {
 TEST(Warnings, LocationResolverNamesTheInterpretedProgramsLine) {
   Collect out;
   thread_local long program_line = 0;
-  pt::warnings::set_location_resolver(
-      []() -> std::optional<pt::warnings::Location> {
-        if (program_line == 0) return std::nullopt;
-        return pt::warnings::Location{"<scenario>", program_line};
-      });
+  pt::warnings::set_location_resolver([]() -> std::optional<pt::warnings::Location> {
+    if (program_line == 0) return std::nullopt;
+    return pt::warnings::Location{"<scenario>", program_line};
+  });
   pt::Thread t([] {});
   for (long line : {7L, 7L, 9L}) {
     program_line = line;
@@ -138,10 +137,9 @@ TEST(Warnings, LocationResolverNamesTheInterpretedProgramsLine) {
   (void)t.isDaemon();
   const unsigned cpp_line = __LINE__ - 1;
   const std::string m = "isDaemon() is deprecated, get the daemon attribute instead";
-  EXPECT_EQ(out.reports(),
-            (std::vector<std::string>{"<scenario>:7: DeprecationWarning: " + m + "\n",
-                                      "<scenario>:9: DeprecationWarning: " + m + "\n",
-                                      at(cpp_line, m)}));
+  EXPECT_EQ(out.reports(), (std::vector<std::string>{
+                               "<scenario>:7: DeprecationWarning: " + m + "\n",
+                               "<scenario>:9: DeprecationWarning: " + m + "\n", at(cpp_line, m)}));
 }
 
 #pragma GCC diagnostic pop

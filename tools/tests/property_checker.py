@@ -7,7 +7,7 @@ tools.property with a Python that has hypothesis (Debian: python3-hypothesis):
 - random expectations and outputs never make the checker raise;
 - random bytes and mutated scenario files never make the loader raise anything but a
   one-line ScenarioError.
-Not named test_*.py: unittest discovery (tools.unittest) runs without hypothesis."""
+Not named test_*.py: the tools.test_* CTest tests run without hypothesis."""
 
 import os
 import random

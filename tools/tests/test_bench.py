@@ -1,6 +1,7 @@
-"""Tests of tools/threadspec_lib/bench.py (table, ratios, targets, compare, SVG) and of
-bench/pybench.py's output format. No timing is ever asserted: inputs are synthetic, and the
-one test that runs pybench.py checks only the shape of its JSON."""
+"""Tests of the benchmark tool (tools/threadspec_lib/bench*.py: reading results, statistics,
+the targets file and its rules, table, SVG, compare) and of bench/pybench.py's output format.
+No timing is ever asserted: inputs are synthetic, and the one test that runs pybench.py
+checks only the shape of its JSON."""
 
 import json
 import os
@@ -11,7 +12,8 @@ import unittest
 import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from threadspec_lib import bench  # noqa: E402
+from threadspec_lib import bench, bench_compare, bench_render, bench_results, bench_stats  # noqa: E402
+from threadspec_lib import bench_targets  # noqa: E402
 
 
 def gb_entry(name, real, run_type="iteration", agg=None, unit="ns", rep=0, reps=3):
@@ -68,24 +70,24 @@ PY312 = gb_doc({"BM_SpawnJoin/cpython": [70000, 70000, 70000]}, python="3.12.1")
 def results(*docs):
     recs, cx = [], {}
     for d in docs:
-        r, _, c = bench.records_from_gb(d)
+        r, _, c = bench_results.records_from_gb(d)
         recs += r
         cx.update(c)
-    return bench.Results(recs, cx)
+    return bench_results.Results(recs, cx)
 
 
 class ParseName(unittest.TestCase):
     def test_variants_args_and_decorations(self):
-        self.assertEqual(bench.parse_name("BM_SpawnJoin/pthread/real_time"), ("BM_SpawnJoin", "pthread", ()))
-        self.assertEqual(bench.parse_name("BM_SpawnJoinBatch/pythreading/64/real_time"),
+        self.assertEqual(bench_results.parse_name("BM_SpawnJoin/pthread/real_time"), ("BM_SpawnJoin", "pthread", ()))
+        self.assertEqual(bench_results.parse_name("BM_SpawnJoinBatch/pythreading/64/real_time"),
                          ("BM_SpawnJoinBatch", "pythreading", (64,)))
-        self.assertEqual(bench.parse_name("BM_ActiveCount/1024/real_time"), ("BM_ActiveCount", None, (1024,)))
-        self.assertEqual(bench.parse_name("BM_CpuBound/2"), ("BM_CpuBound", None, (2,)))
-        self.assertEqual(bench.parse_name("BM_X/threads:2/min_time:0.1/repeats:3"), ("BM_X", None, ()))
+        self.assertEqual(bench_results.parse_name("BM_ActiveCount/1024/real_time"), ("BM_ActiveCount", None, (1024,)))
+        self.assertEqual(bench_results.parse_name("BM_CpuBound/2"), ("BM_CpuBound", None, (2,)))
+        self.assertEqual(bench_results.parse_name("BM_X/threads:2/min_time:0.1/repeats:3"), ("BM_X", None, ()))
 
     def test_key(self):
-        self.assertEqual(bench.bench_key("BM_SpawnJoinBatch", (64,)), "BM_SpawnJoinBatch/64")
-        self.assertEqual(bench.bench_key("BM_SpawnJoin", ()), "BM_SpawnJoin")
+        self.assertEqual(bench_results.bench_key("BM_SpawnJoinBatch", (64,)), "BM_SpawnJoinBatch/64")
+        self.assertEqual(bench_results.bench_key("BM_SpawnJoin", ()), "BM_SpawnJoin")
 
 
 class Records(unittest.TestCase):
@@ -101,7 +103,7 @@ class Records(unittest.TestCase):
     def test_units_normalised_to_ns(self):
         doc = {"context": {}, "benchmarks": [gb_entry("BM_A/pthread", 2.0, unit="us"),
                                               gb_entry("BM_A/pthread", 3.0, unit="ms", rep=1)]}
-        recs, _, _ = bench.records_from_gb(doc)
+        recs, _, _ = bench_results.records_from_gb(doc)
         self.assertEqual(recs[0]["values"], [2000.0, 3e6])
 
     def test_aggregates_only_and_errors_and_bigo(self):
@@ -114,7 +116,7 @@ class Records(unittest.TestCase):
              "aggregate_name": "BigO", "big_o": "(1)", "real_coefficient": 1.5, "time_unit": "ns"},
             {"name": "BM_ActiveCount/real_time_RMS", "run_name": "BM_ActiveCount/real_time", "run_type": "aggregate",
              "aggregate_name": "RMS", "rms": 0.01}]}
-        recs, errors, cx = bench.records_from_gb(doc)
+        recs, errors, cx = bench_results.records_from_gb(doc)
         self.assertEqual(len(recs), 1)
         self.assertEqual((recs[0]["median"], recs[0]["min"], recs[0]["max"]), (10.0, 10.0, 12.0))
         self.assertEqual(errors[0]["error"], "boom")
@@ -124,19 +126,24 @@ class Records(unittest.TestCase):
 
 class Targets(unittest.TestCase):
     def targets(self, *docs):
-        return {t["id"]: t for t in bench.evaluate_targets(results(*docs))}
+        spec = bench_targets.load_targets()
+        return {t["id"]: t for t in bench_targets.evaluate_targets(results(*docs), spec)}
 
     def test_reference_python_prefers_311(self):
         self.assertEqual(results(CPP, PY312, PY311).reference_python(), "CPython 3.11.7")
         self.assertEqual(results(CPP, PY312).reference_python(), "CPython 3.12.1")
         self.assertIsNone(results(CPP).reference_python())
 
-    def test_all_targets(self):
+    def test_the_repositorys_targets(self):
         t = self.targets(CPP, PY311)
         self.assertAlmostEqual(t["spawn_join_vs_pthread"]["value"], 11500 / 11000.0)
-        self.assertTrue(t["spawn_join_vs_pthread"]["met"])
+        self.assertTrue(t["spawn_join_vs_pthread"]["met"])  # 1.045 <= 1.05
         self.assertAlmostEqual(t["spawn_join_vs_cpython"]["value"], 11500 / 81000.0)
         self.assertTrue(t["spawn_join_vs_cpython"]["met"])
+        # Every batch size: 1.1x at N=1 and N=4, both within 1.15.
+        self.assertAlmostEqual(t["spawn_join_batch_vs_pthread"]["value"], 1.1)
+        self.assertTrue(t["spawn_join_batch_vs_pthread"]["met"])
+        self.assertIn("1: 1.10x, 4: 1.10x", t["spawn_join_batch_vs_pthread"]["measured"])
         self.assertTrue(t["active_count_flat"]["met"])
         self.assertTrue(t["enumerate_linear"]["met"])
         self.assertAlmostEqual(t["event_ping_pong_vs_condvar"]["value"], 1.4)
@@ -144,24 +151,97 @@ class Targets(unittest.TestCase):
         self.assertAlmostEqual(t["cpu_bound_speedup"]["value"], 100 / 52.0)
         self.assertTrue(t["cpu_bound_speedup"]["met"])
         self.assertIn("CPython 3.11.7", t["cpu_bound_speedup"]["note"])
+        self.assertIsNone(t["lock_uncontended_vs_std_mutex"]["met"])  # not in this run
 
     def test_missing_measurements_are_not_measured(self):
         t = self.targets(PY311)
         self.assertIsNone(t["spawn_join_vs_pthread"]["met"])
+        self.assertIsNone(t["spawn_join_batch_vs_pthread"]["met"])
         self.assertIsNone(t["event_ping_pong_vs_condvar"]["met"])
         self.assertIsNone(t["enumerate_linear"]["met"])
+        self.assertIsNone(t["current_thread"]["met"])
+
+    def check(self, rule, docs, **fields):
+        t = dict({"id": "x", "rule": rule}, **fields)
+        return bench_targets.evaluate_targets(results(*docs), [t])[0]
+
+    def test_ratio_every_argument_must_hold(self):
+        doc = gb_doc({"BM_L/pythreading/2": [10, 10, 10], "BM_L/std_mutex/2": [10, 10, 10],
+                      "BM_L/pythreading/4": [14, 14, 14], "BM_L/std_mutex/4": [10, 10, 10]})
+        r = self.check("ratio", [doc], benchmark="BM_L", impl="pythreading", baseline="std_mutex", max=1.3)
+        self.assertFalse(r["met"])
+        self.assertAlmostEqual(r["value"], 1.4)
+        self.assertIn("at N=4", r["measured"])
+        one = self.check("ratio", [doc], benchmark="BM_L/2", impl="pythreading", baseline="std_mutex", max=1.3)
+        self.assertTrue(one["met"])
+        low = self.check("ratio", [doc], benchmark="BM_L", impl="pythreading", baseline="std_mutex", min=1.2)
+        self.assertFalse(low["met"])
+        self.assertAlmostEqual(low["value"], 1.0)
+
+    def test_time_flat_linear_speedup(self):
+        doc = gb_doc({"BM_T/pythreading": [2.5, 2.6, 2.7], "BM_F/1": [1, 1, 1], "BM_F/8": [3, 3, 3],
+                      "BM_C/1": [100, 100, 100], "BM_C/2": [60, 60, 60]})
+        self.assertTrue(self.check("time", [doc], benchmark="BM_T", impl="pythreading", max_ns=3)["met"])
+        self.assertFalse(self.check("time", [doc], benchmark="BM_T", impl="pythreading", max_ns=2)["met"])
+        flat = self.check("flat", [doc], benchmark="BM_F", impl="pythreading", max=2)
+        self.assertFalse(flat["met"])
+        self.assertAlmostEqual(flat["value"], 3.0)
+        self.assertIsNone(self.check("linear", [doc], benchmark="BM_F", impl="pythreading", min_r2=0.9)["met"])
+        sp = self.check("speedup", [doc], benchmark="BM_C", impl="pythreading", **{"from": 1, "to": 2, "min": 1.8})
+        self.assertFalse(sp["met"])
+        self.assertAlmostEqual(sp["value"], 100 / 60.0)
 
     def test_linear_fit(self):
-        a, b, r2 = bench.linear_fit([(1, 3), (2, 5), (4, 9)])
+        a, b, r2 = bench_stats.linear_fit([(1, 3), (2, 5), (4, 9)])
         self.assertAlmostEqual(a, 1.0)
         self.assertAlmostEqual(b, 2.0)
         self.assertAlmostEqual(r2, 1.0)
 
 
+class TargetsFile(unittest.TestCase):
+    def load(self, text):
+        d = tempfile.mkdtemp()
+        path = os.path.join(d, "targets.yaml")
+        with open(path, "w") as f:
+            f.write(text)
+        return path, lambda: bench_targets.load_targets(path)
+
+    def error(self, text):
+        path, load = self.load(text)
+        with self.assertRaises(bench_results.BenchError) as cm:
+            load()
+        return str(cm.exception).replace(path, "F")
+
+    def test_repository_file_loads(self):
+        ids = [t["id"] for t in bench_targets.load_targets()]
+        self.assertIn("lock_uncontended_vs_std_mutex", ids)
+        self.assertEqual(len(ids), len(set(ids)))
+
+    def test_errors_name_file_line_and_field(self):
+        good = "targets:\n  - id: a\n    rule: time\n    benchmark: BM_T\n    impl: x\n    max_ns: 3\n"
+        _, load = self.load(good)
+        self.assertEqual(load()[0]["max_ns"], 3)
+        self.assertEqual(self.error(good.replace("max_ns: 3", "max_ns: fast")),
+                         "F:6 (targets[0].max_ns): must be a number")
+        self.assertEqual(self.error(good.replace("rule: time", "rule: magic")),
+                         "F:3 (targets[0].rule): unknown rule 'magic' (one of flat, linear, ratio, speedup, time)")
+        self.assertEqual(self.error(good.replace("    max_ns: 3\n", "")),
+                         "F:2 (targets[0]): rule time needs the field 'max_ns'")
+        self.assertEqual(self.error(good + "    colour: red\n"), "F:7 (targets[0].colour): unknown field for rule time")
+        self.assertEqual(self.error(good + good[len("targets:\n"):]), "F:7 (targets[1].id): duplicate id 'a'")
+        self.assertEqual(self.error("targets: 3\n"), "F:1 (top level): the file must be a mapping with one key, "
+                         "targets: a list")
+        self.assertEqual(self.error("targets:\n  - {id: a\n  - b\n"),
+                         "F:4: invalid YAML: expected ',' or '}', but got '<stream end>'")
+        ratio = "targets:\n  - id: r\n    rule: ratio\n    benchmark: B\n    impl: x\n    baseline: y\n"
+        self.assertEqual(self.error(ratio), "F:2 (targets[0]): rule ratio needs max or min")
+
+
 class Rendering(unittest.TestCase):
     def test_markdown(self):
         res = results(CPP, PY311)
-        md = bench.markdown(res, bench.evaluate_targets(res), {"cpu_model": "X", "cores": 2})
+        md = bench_render.markdown(res, bench_targets.evaluate_targets(res, bench_targets.load_targets()),
+                                  {"cpu_model": "X", "cores": 2})
         self.assertIn("## Targets", md)
         self.assertIn("| BM_SpawnJoin | 11.5 us | pthread 11 us | 1.05x | 81 us | 0.14x |", md)
         self.assertIn("| BM_SpawnJoin | CPython 3.11.7 | 81 us | 80 us | 82 us | 3 |", md)
@@ -169,42 +249,42 @@ class Rendering(unittest.TestCase):
 
     def test_svg_parses(self):
         for docs in ((CPP, PY311), (PY312,), ()):
-            svg = bench.svg_plot(results(*docs), "t <&>")
+            svg = bench_render.svg_plot(results(*docs), "t <&>")
             root = ET.fromstring(svg)
             self.assertTrue(root.tag.endswith("svg"))
 
     def test_fmt_time(self):
-        self.assertEqual(bench.fmt_time(12.0), "12 ns")
-        self.assertEqual(bench.fmt_time(12345.0), "12.3 us")
-        self.assertEqual(bench.fmt_time(2.5e6), "2.5 ms")
-        self.assertEqual(bench.fmt_time(None), "n/a")
+        self.assertEqual(bench_render.fmt_time(12.0), "12 ns")
+        self.assertEqual(bench_render.fmt_time(12345.0), "12.3 us")
+        self.assertEqual(bench_render.fmt_time(2.5e6), "2.5 ms")
+        self.assertEqual(bench_render.fmt_time(None), "n/a")
 
 
 class Compare(unittest.TestCase):
     def rec(self, key, impl, values):
-        r = bench.stats(values)
+        r = bench_stats.stats(values)
         r.update({"key": key, "impl": impl, "family": key, "args": [], "values": values})
         return r
 
     def test_verdicts(self):
-        a = bench.Results([self.rec("BM_A", "x", [100, 101, 102]), self.rec("BM_B", "x", [100, 110, 120]),
+        a = bench_results.Results([self.rec("BM_A", "x", [100, 101, 102]), self.rec("BM_B", "x", [100, 110, 120]),
                            self.rec("BM_C", "x", [100, 100, 100]), self.rec("BM_D", "x", [5])])
-        b = bench.Results([self.rec("BM_A", "x", [150, 151, 152]), self.rec("BM_B", "x", [105, 115, 125]),
+        b = bench_results.Results([self.rec("BM_A", "x", [150, 151, 152]), self.rec("BM_B", "x", [105, 115, 125]),
                            self.rec("BM_C", "x", [50, 50, 51]), self.rec("BM_E", "x", [1])])
-        rows = {r["key"]: r for r in bench.compare(a, b)}
+        rows = {r["key"]: r for r in bench_compare.compare(a, b)}
         self.assertEqual(rows["BM_A"]["verdict"], "slower")
         self.assertAlmostEqual(rows["BM_A"]["ratio"], 151 / 101.0)
         self.assertEqual(rows["BM_B"]["verdict"], "within noise")
         self.assertEqual(rows["BM_C"]["verdict"], "faster")
         self.assertEqual(rows["BM_D"]["verdict"], "only in A")
         self.assertEqual(rows["BM_E"]["verdict"], "only in B")
-        text = bench.render_compare(list(rows.values()), "a.json", "b.json")
+        text = bench_compare.render_compare(list(rows.values()), "a.json", "b.json")
         self.assertIn("within noise", text)
 
     def test_single_repetition_is_marked_uncertain(self):
-        a = bench.Results([self.rec("BM_A", "x", [100])])
-        b = bench.Results([self.rec("BM_A", "x", [200])])
-        self.assertEqual(bench.compare(a, b)[0]["verdict"], "slower?")
+        a = bench_results.Results([self.rec("BM_A", "x", [100])])
+        b = bench_results.Results([self.rec("BM_A", "x", [200])])
+        self.assertEqual(bench_compare.compare(a, b)[0]["verdict"], "slower?")
 
     def test_load_results_both_formats(self):
         d = tempfile.mkdtemp()
@@ -214,15 +294,15 @@ class Compare(unittest.TestCase):
         merged = os.path.join(d, "results.json")
         res = results(CPP)
         with open(merged, "w") as f:
-            json.dump({"schema": bench.SCHEMA, "context": {}, "results": res.records}, f)
+            json.dump({"schema": bench_results.SCHEMA, "context": {}, "results": res.records}, f)
         for p in (raw, merged):
-            r, _, _ = bench.load_results(p)
+            r, _, _ = bench_results.load_results(p)
             self.assertEqual(r.median("BM_SpawnJoin", "pthread"), 11000)
         bad = os.path.join(d, "bad.json")
         with open(bad, "w") as f:
             f.write("[1]")
-        with self.assertRaises(bench.BenchError):
-            bench.load_results(bad)
+        with self.assertRaises(bench_results.BenchError):
+            bench_results.load_results(bad)
 
 
 class PyBench(unittest.TestCase):
@@ -245,7 +325,7 @@ class PyBench(unittest.TestCase):
             for k in ("name", "run_name", "run_type", "repetitions", "real_time", "cpu_time", "time_unit",
                       "iterations"):
                 self.assertIn(k, b)
-        recs, errors, _ = bench.records_from_gb(doc)
+        recs, errors, _ = bench_results.records_from_gb(doc)
         self.assertEqual(errors, [])
         self.assertTrue(all(r["repetitions"] == 2 for r in recs))
 

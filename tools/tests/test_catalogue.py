@@ -133,7 +133,7 @@ class ScenarioFiles(unittest.TestCase):
             plan = d.write("plan.json", json.dumps({"t/good": {"lines": GOOD_LINES, "pidfile": pidfile}}))
             out = d.join("results.json")
             p = tsutil.harness("run", "--impl", "cpp", "--executor", tsutil.executor("fake.py"), "--specs",
-                               d.join("specs"), "--expectations", d.write("none.yaml", "implementation: x\nentries: []\n"),
+                               d.join("specs"), "--expectations", d.write("none.yaml", "implementation: cpp\nentries: []\n"),
                                "--json", out, env={"FAKE_PLAN": plan})
             self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
             assert_no_traceback(self, p.stdout + p.stderr)
@@ -217,7 +217,7 @@ class Executors(unittest.TestCase):
             out = d.join("results.json")
             t0 = time.monotonic()
             p = tsutil.harness("run", "--impl", "cpp", "--executor", tsutil.executor("fake.py"), "--specs",
-                               d.join("specs"), "--expectations", d.write("none.yaml", "implementation: x\nentries: []\n"),
+                               d.join("specs"), "--expectations", d.write("none.yaml", "implementation: cpp\nentries: []\n"),
                                "-j", "2", "--json", out, env={"FAKE_PLAN": plan_path}, timeout=300)
             self.assertLess(time.monotonic() - t0, 120)
             self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
@@ -253,7 +253,7 @@ class Executors(unittest.TestCase):
                 "t/good": {"lines": GOOD_LINES},
                 "t/slow": {"lines": GOOD_LINES + [["stdout", "a" * 20000, "main"]]}}))
             p = tsutil.harness("run", "--impl", "cpp", "--executor", tsutil.executor("fake.py"), "--specs",
-                               d.join("specs"), "--expectations", d.write("none.yaml", "implementation: x\nentries: []\n"),
+                               d.join("specs"), "--expectations", d.write("none.yaml", "implementation: cpp\nentries: []\n"),
                                env={"FAKE_PLAN": plan, "THREADSPEC_CHECK_SECONDS": "2"})
             self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
             assert_no_traceback(self, p.stdout + p.stderr)
@@ -273,7 +273,7 @@ class Interrupts(unittest.TestCase):
         env = dict(os.environ, FAKE_PLAN=plan, **(extra_env or {}))
         return subprocess.Popen([PYTHON, HARNESS, "run", "--impl", "cpp", "--executor", tsutil.executor("fake.py"),
                                  "--specs", d.join("specs"), "--json", self.out,
-                                 "--expectations", d.write("none.yaml", "implementation: x\nentries: []\n")],
+                                 "--expectations", d.write("none.yaml", "implementation: cpp\nentries: []\n")],
                                 env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
 
     def finish(self, proc, status=(130,)):

@@ -97,8 +97,7 @@ class ScenarioErrors(unittest.TestCase):
             plan = d.write("plan.json", '{"*": {"lines": [["stdout", "w 1", "t[0]"], ["stdout", "done", "main"]]}}')
             os.environ["FAKE_PLAN"] = plan
             try:
-                impl = impls.make("cpp", executor=tsutil.executor("fake.py"))
-                impl.describe()
+                impl = impls.cpp_implementation(executor=tsutil.executor("fake.py"))
                 scs = [loader.load(d.write("s%d.yaml" % i, tsutil.scenario("t/s%d" % i))) for i in range(3)]
                 real = engine.run_scenario
 

@@ -51,6 +51,12 @@ class RealMapTest(unittest.TestCase):
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
         self.assertIn("Lib/test/lock_tests.py", p.stdout)
         self.assertNotIn("PROBLEM", p.stdout)
+        p = tsutil.harness("list", "--tag", "barrier")       # the plain listing ends with the counts
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn("cpython/barrier/lockstep", p.stdout)
+        self.assertRegex(p.stdout, r"Lib/test/lock_tests.py +62 ")
+        p = tsutil.harness("list", "--ids")
+        self.assertNotIn("Lib/test", p.stdout)
 
 
 class CheckTest(unittest.TestCase):

@@ -210,7 +210,7 @@ class Refusal(unittest.TestCase):
     def run_on(self, describe, text):
         os.environ["FAKE_DESCRIBE"] = json.dumps(describe)
         os.environ["FAKE_REQUESTS"] = self.tmp.join("requests.jsonl")
-        impl = impls.Implementation("cpp", [tsutil.executor("fake.py")])
+        impl = impls.ExecutorImplementation("cpp", [tsutil.executor("fake.py")])
         impl.describe()
         sc = loader.load(self.tmp.write("s.yaml", text))
         with runner.Workdir() as wd:

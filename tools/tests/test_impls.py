@@ -169,6 +169,17 @@ class Registry(unittest.TestCase):
         with open(os.path.join(out, "toy-0.1.0.json")) as f:
             doc = json.load(f)
         self.assertEqual((doc["implementation"]["name"], doc["implementation"]["key"]), ("toy", "toy-0.1.0"))
+        # ... and in the matrix, beside CPython
+        out = self.tmp.join("matrix")
+        p = tsutil.harness("matrix", "--impl", "toy", "--impl", "cpython", "--specs", self.tmp.join("specs"),
+                           "--out", out, env=env, timeout=300)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        with open(os.path.join(out, "matrix.md")) as f:
+            md = f.read()
+        self.assertIn("| toy 0.1.0 (Python 3.12.1) | 0% | 0 | 0 | 1 | 0 | 0 |", md)
+        self.assertIn("| `t/good` (differs) | + PASS | ~ XFAIL <sub>the toy prints its lines in the wrong order</sub> |",
+                      md)   # columns: CPython, then the others
+        self.assertEqual(sorted(os.listdir(os.path.join(out, "results")))[-2:], ["toy-0.1.0.json", "toy-0.1.0.junit.xml"])
 
 
 if __name__ == "__main__":

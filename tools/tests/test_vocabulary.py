@@ -74,6 +74,29 @@ class GeneratedFiles(unittest.TestCase):
         self.assertEqual(header, vocabulary.cpp_header(VOCAB))
 
 
+class ExpressionCases(unittest.TestCase):
+    def test_cases_cover_every_tree_tag_and_error(self):
+        with open(vocabulary.EXPRESSION_CASES_PATH) as f:
+            cases = json.load(f)["cases"]
+        tags = set()
+
+        def collect(tree):
+            if isinstance(tree, list) and tree and isinstance(tree[0], str) and len(tree) > 1:
+                tags.add(tree[0])
+            if isinstance(tree, list):
+                for x in tree:
+                    collect(x)
+        for c in cases:
+            collect(c.get("tree"))
+            for p in c.get("parts", []):
+                if isinstance(p, dict):
+                    collect(p["tree"])
+        self.assertLessEqual({"const", "name", "list", "attr", "method", "call", "index", "not", "neg", "and",
+                              "or", "binop", "compare"}, tags)
+        self.assertTrue(any("error" in c and "expr" in c for c in cases))
+        self.assertTrue(any("error" in c and "template" in c for c in cases))
+
+
 class Vocabulary(unittest.TestCase):
     def test_kinds_roles_and_protocols(self):
         self.assertEqual(sorted(VOCAB.protocols), [1, 2])

@@ -8,7 +8,6 @@ import re
 import shutil
 import sys
 import threading
-import time
 
 from . import containment, expectations, impls, limits, loader, report, session
 
@@ -125,6 +124,13 @@ def cmd_list(args):
             print(sc.id)
         else:
             print("%-45s %-28s %s" % (sc.id, ",".join(sc.tags), sc.data["title"]))
+    if not args.ids and not args.specs and os.path.exists(args.coverage_map):
+        from . import coverage
+        try:
+            print("\nCoverage of CPython's threading tests (details: list --coverage -v):")
+            print(coverage.summary_table(coverage.load_map(args.coverage_map)))
+        except coverage.MapError as exc:
+            errors.append(exc)
     for e in errors:
         print("INVALID %s" % e, file=sys.stderr)
     return 1 if errors else 0
@@ -276,6 +282,19 @@ def cmd_run(args):
         for line in lines:
             print("  " + line)
     return status
+
+
+def cmd_check_executor(args):
+    """Check an executor against the protocol (spec 8) and print what it violates."""
+    from . import executor_check
+    if not args.command:
+        raise UsageError("check-executor needs the executor's command: check-executor CMD [ARGS...]")
+    try:
+        checks = executor_check.check_executor(args.command, args.deadline)
+    except executor_check.CheckError as exc:
+        raise UsageError(str(exc))
+    print(executor_check.render(args.command, checks))
+    return 0 if all(c.passed for c in checks) else 1
 
 
 def cmd_implementations(args):
@@ -472,6 +491,14 @@ def build_parser():
     i.add_argument("--json", action="store_true", help="print JSON")
     registry_option(i)
     i.set_defaults(func=cmd_implementations)
+
+    ce = sub.add_parser("check-executor", help="check an executor against the protocol (spec 8) and print "
+                        "what it violates")
+    ce.add_argument("--deadline", type=float, default=20.0, metavar="S",
+                    help="seconds each check's program may run after it started (default 20)")
+    ce.add_argument("command", nargs=argparse.REMAINDER, metavar="CMD [ARGS...]",
+                    help="the executor and its arguments (as it is registered)")
+    ce.set_defaults(func=cmd_check_executor)
 
     def many(sp, scale):
         filters(sp)

@@ -86,13 +86,20 @@ def unregister(pid):
 
 
 def _stat(pid):
-    """(ppid, pgid) of a process (a zombie too), or None when it is gone."""
+    """(ppid, pgid, start time in clock ticks since boot) of a process (a zombie too), or
+    None when it is gone."""
     try:
         with open("/proc/%d/stat" % pid, "rb") as f:
             fields = f.read().rsplit(b")", 1)[1].split()
-        return int(fields[1]), int(fields[2])
+        return int(fields[1]), int(fields[2]), int(fields[19])
     except (OSError, IndexError, ValueError):
         return None
+
+
+def start_time(pid):
+    """A process's start time (clock ticks since boot), or None."""
+    st = _stat(pid)
+    return st[2] if st else None
 
 
 def _pids():
@@ -111,11 +118,12 @@ def _has_token(pid, token):
         return False
 
 
-def sweep(token=None, pgid=None, orphans=False):
+def sweep(token=None, pgid=None, orphans=False, since=None):
     """Kill the processes of one run: those that carry `token` in their environment or
     are in process group `pgid`; with orphans=True also every orphan this subreaper
     adopted (a child it did not start through spawn(): only when nothing else starts
     processes). Killed children of the harness (adopted orphans, zombies too) are reaped.
+    since: the run's first process's start time; older processes cannot carry its token.
     Children started through spawn() are left alone."""
     me = os.getpid()
     with _known_lock:
@@ -129,7 +137,7 @@ def sweep(token=None, pgid=None, orphans=False):
             continue
         child = st[0] == me
         if (orphans and child and _subreaper[0]) or (pgid is not None and st[1] == pgid) \
-                or (token and _has_token(pid, token)):
+                or (token and (since is None or st[2] >= since) and _has_token(pid, token)):
             doomed.append((pid, child))
     for pid, child in doomed:
         try:

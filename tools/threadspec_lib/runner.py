@@ -161,6 +161,7 @@ def run_process(argv, stdin_data, deadline, running_after=None, env=None, trace_
         _live[pgid] = proc
         if _stopping.is_set():
             _killpg(pgid)
+    since = procs.start_time(proc.pid)
     caps = [_Capture("stdout"), _Capture("stderr")]
     readers = [threading.Thread(target=_reader, args=(proc.stdout, caps[0], t0)),
                threading.Thread(target=_reader, args=(proc.stderr, caps[1], t0))]
@@ -183,7 +184,7 @@ def run_process(argv, stdin_data, deadline, running_after=None, env=None, trace_
             end = {"kind": kind, "after": round(time.monotonic() - base, 3)}
     finally:
         procs.kill_group(proc)
-        procs.sweep(token, pgid)   # the leader is not reaped yet: pgid is still this run's
+        procs.sweep(token, pgid, since=since)   # the leader is not reaped yet: pgid is still this run's
         proc.wait()
         with _live_lock:
             _live.pop(pgid, None)

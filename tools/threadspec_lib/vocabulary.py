@@ -14,6 +14,7 @@ VOCABULARY_PATH = os.path.join(ROOT, "specs", "vocabulary.yaml")
 SCHEMA_PATH = os.path.join(ROOT, "specs", "scenario.schema.json")
 README_PATH = os.path.join(ROOT, "specs", "README.md")
 CPP_HEADER_PATH = os.path.join(ROOT, "cpp_impl", "executor", "vocabulary_table.hpp")
+EXPRESSION_CASES_PATH = os.path.join(ROOT, "specs", "expression-cases.json")
 
 NAME_PATTERN = "^[A-Za-z_][A-Za-z0-9_]*$"
 EXPR_STRING_PATTERN = r"^\{[^{}]*\}$"
@@ -273,6 +274,37 @@ def cpp_header(vocab):
     return "\n".join(out)
 
 
+# --------------------------------------------------------------------------- expression cases
+def _json_tree(tree):
+    """A parse tree (expr.py's tuples) as JSON: [TAG, ...] with child trees nested."""
+    if isinstance(tree, tuple):
+        return [_json_tree(x) for x in tree]
+    if isinstance(tree, list):
+        return [_json_tree(x) for x in tree]
+    return tree
+
+
+def expression_cases_text(current):
+    """specs/expression-cases.json with every case's outcome recomputed by expr.py: the
+    shared test vectors an executor's own expression and template parser is checked
+    against (a tree, the template's parts, or the 1-based column of the error)."""
+    from . import expr
+    doc = json.loads(current, object_pairs_hook=collections.OrderedDict)
+    for case in doc["cases"]:
+        for key in ("tree", "parts", "error"):
+            case.pop(key, None)
+        try:
+            if "expr" in case:
+                case["tree"] = _json_tree(expr.parse(case["expr"]))
+            else:
+                case["parts"] = [p if isinstance(p, str) else {"source": p[0], "tree": _json_tree(p[1]),
+                                                                "column": p[2]}
+                                 for p in expr.parse_template(case["template"])]
+        except expr.ExprError as exc:
+            case["error"] = exc.column
+    return json.dumps(doc, indent=1, ensure_ascii=False) + "\n"
+
+
 # --------------------------------------------------------------------------- files
 def generated_files(vocab=None):
     """{path: (current text or None, generated text)} for every file made from the vocabulary."""
@@ -289,4 +321,7 @@ def generated_files(vocab=None):
         with open(CPP_HEADER_PATH) as f:
             current = f.read()
     out[CPP_HEADER_PATH] = (current, cpp_header(vocab))
+    with open(EXPRESSION_CASES_PATH) as f:
+        current = f.read()
+    out[EXPRESSION_CASES_PATH] = (current, expression_cases_text(current))
     return out

@@ -37,15 +37,16 @@
 
 namespace pythreading {
 
-namespace detail {
-/// An identifier of the calling OS thread, unique among running threads (the thread
-/// pointer, which is pthread_self() on glibc). One instruction.
-inline std::uintptr_t self_token() noexcept {
 #if defined(__has_builtin)
 #if __has_builtin(__builtin_thread_pointer)
 #define PYTHREADING_HAVE_THREAD_POINTER 1
 #endif
 #endif
+
+namespace detail {
+/// An identifier of the calling OS thread, unique among running threads: the thread pointer
+/// (one instruction), which glibc also returns as pthread_self().
+inline std::uintptr_t self_token() noexcept {
 #ifdef PYTHREADING_HAVE_THREAD_POINTER
   return reinterpret_cast<std::uintptr_t>(__builtin_thread_pointer());
 #else

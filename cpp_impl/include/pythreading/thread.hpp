@@ -207,8 +207,7 @@ class Thread {
   [[deprecated(
       "setDaemon() is deprecated, set the daemon attribute instead: use set_daemon()")]] void
   setDaemon(bool d, warnings::CallSite where = {}) const {
-    warnings::warn_deprecated("setDaemon() is deprecated, set the daemon attribute instead",
-                              where);
+    warnings::warn_deprecated("setDaemon() is deprecated, set the daemon attribute instead", where);
     set_daemon(d);
   }
 
@@ -261,12 +260,25 @@ std::shared_ptr<T> make_thread(Args&&... args) {
   return obj;
 }
 
+namespace detail {
+/// The calling thread's handle once known (a pythreading thread while it runs, the main
+/// thread, a registered dummy thread); set and cleared by the library only.
+inline thread_local const Thread* current_handle = nullptr;
+/// Registers the calling thread as a dummy thread (or finds the main thread while the
+/// library loads) and returns its handle.
+const Thread& register_current_thread();
+}  // namespace detail
+
 /// threading.current_thread(): the calling thread's object. In a thread not started by
 /// pythreading (and not main), registers a daemon dummy thread "Dummy-N" on first call.
 /// Returns a reference to the calling thread's own handle, valid until the calling thread
 /// ends: copy it (`Thread t = current_thread();`) to keep or share it. After the first call,
-/// a thread-local load (no reference count traffic). Never throws except std::bad_alloc.
-const Thread& current_thread();
+/// one thread-local load, inline (no reference count traffic). Never throws except
+/// std::bad_alloc.
+inline const Thread& current_thread() {
+  const Thread* h = detail::current_handle;
+  return h != nullptr ? *h : detail::register_current_thread();
+}
 /// threading.currentThread(): current_thread() after a DeprecationWarning (warnings.hpp).
 [[deprecated("currentThread() is deprecated, use current_thread() instead")]] inline const Thread&
 currentThread(warnings::CallSite where = {}) {

@@ -23,8 +23,7 @@ namespace pythreading::warnings {
 /// The source location of a call: a defaulted parameter `CallSite where = {}` records the
 /// caller's file and line (GCC and Clang evaluate the builtins at the call site).
 struct CallSite {
-  constexpr CallSite(const char* file = __builtin_FILE(),
-                     unsigned line = __builtin_LINE()) noexcept
+  constexpr CallSite(const char* file = __builtin_FILE(), unsigned line = __builtin_LINE()) noexcept
       : file(file), line(line) {}
   const char* file;
   unsigned line;

@@ -49,21 +49,8 @@ struct Registry {
 /// initialisation uses it, so the thread that loads the library becomes the main thread.
 Registry& registry();
 
-/// The calling thread's handle (Python's current_thread()), once known: set for a thread
-/// started by pythreading while it runs, for the main thread, and for a dummy thread once
-/// registered. Points to a Thread that lives as long as the OS thread.
-inline thread_local const Thread* tls_handle = nullptr;
-
-/// Registers the calling thread as a dummy thread "Dummy-N" (or, if the library is being
-/// loaded by this thread, finds the main thread) and returns its handle.
-const Thread& register_current_thread();
-/// The calling thread's handle, registering a dummy thread on first use. Valid until the
-/// calling thread ends.
-inline const Thread& current_handle() {
-  const Thread* h = tls_handle;
-  return h != nullptr ? *h : register_current_thread();
-}
-inline detail::ThreadState& current_state() { return ThreadAccess::state(current_handle()); }
+/// The calling thread's state (current_thread()'s), registering a dummy thread on first use.
+inline detail::ThreadState& current_state() { return ThreadAccess::state(current_thread()); }
 
 /// "Thread-N" / "Dummy-N": `prefix` and the next value of CPython's shared _counter.
 std::string new_name(const char* prefix);
