@@ -187,10 +187,12 @@ class Semantics(unittest.TestCase):
             self.assertIn("RuntimeError: bad", err)
 
     def test_time_scale_applies_to_sleep(self):
-        t0 = time.time()
-        status, out, _, _ = run([step("sleep", seconds=3), step("print", text="ok", file="stdout")], time_scale=0.01)
+        status, out, _, events = run([step("sleep", seconds=3), step("print", text="ok", file="stdout")],
+                                     time_scale=0.01)
         self.assertEqual((status, out), (0, ["ok"]))
-        self.assertLess(time.time() - t0, 2.5)
+        # program time, from the started event: an interpreter's start-up (a JVM's) does not count
+        self.assertEqual([e["kind"] for e in events], ["started", "line"])
+        self.assertLess(events[1]["t"] - events[0]["t"], 2.5)
 
     def test_local_is_per_thread(self):
         functions = {"w": fn([step("assign", target="data.v", value="worker"),
@@ -276,6 +278,10 @@ class Format2(unittest.TestCase):
         main = [step("thread", var="t", target="f"), step("start", var="t"), step("join", var="t"),
                 step("lock", var="l", args=[1])]
         status, o, err, _ = run2(main, functions)
+        if JYTHON:   # Jython's Lock takes arguments; a bare raise with nothing to re-raise throws a Java NPE
+            self.assertEqual(status, 0, err)
+            self.assertTrue(any("java.lang.NullPointerException" in line for line in err), err)
+            return
         self.assertEqual(status, 1)
         if V >= (3, 0):
             self.assertIn("RuntimeError: No active exception to reraise", err)
