@@ -6,7 +6,7 @@ Lib/test/lock_tests.py and Lib/test/test_threading_local.py, keyed by file then 
 
     scenarios: [ID, ...]      covered by these scenarios
     out_of_scope: REASON      not observable through the threading API (CPython internals...)
-    pending: REASON           observable, not yet written as a scenario (e.g. "format 2 (fork)")
+    pending: REASON           observable, not yet a scenario (what the format cannot say yet)
 
 and an optional `note`. check() finds every disagreement between the map, the real test
 files and the scenarios; render_markdown() makes specs/cpython/COVERAGE.md from the map.
