@@ -4,7 +4,8 @@
 The same workloads with the `threading` module of the interpreter that runs it, written
 in Google Benchmark's JSON format (context + benchmarks, with repetitions and
 median / mean / stddev / cv aggregates), with the same names; the implementation token is
-`cpython` (BM_SpawnJoin/cpython, BM_LockContended/cpython/2), families with a single
+the interpreter's name, `cpython`, `pypy` or `jython` (BM_SpawnJoin/cpython,
+BM_LockContended/pypy/2), families with a single
 implementation keep the plain form (BM_ActiveCount/64, BM_CpuBound/2). Times are real
 (wall-clock) times per iteration, like UseRealTime.
 
@@ -36,6 +37,8 @@ except AttributeError:  # Python 2.7: clock() is processor time on Unix
     _cpu = time.clock
 
 PYBENCH_VERSION = "1"
+# The implementation token of benchmark names: the interpreter's own name.
+IMPL = platform.python_implementation().lower()
 
 try:
     range = xrange  # noqa: F821  (Python 2: no list of millions of ints)
@@ -250,17 +253,17 @@ def suite(quick):
     contended = [2] if quick else [2, 4]
     cpu_threads = [1, 2] if quick else [1, 2, 4]
     cpu_total = 20000 if quick else 100000
-    out = [("BM_SpawnJoin/cpython", bm_spawn_join, None)]
-    out += [("BM_SpawnJoinBatch/cpython/%d" % n, bm_spawn_join_batch, n) for n in batch]
-    out += [("BM_CurrentThread/cpython", bm_current_thread, None)]
+    out = [("BM_SpawnJoin/%s" % IMPL, bm_spawn_join, None)]
+    out += [("BM_SpawnJoinBatch/%s/%d" % (IMPL, n), bm_spawn_join_batch, n) for n in batch]
+    out += [("BM_CurrentThread/%s" % IMPL, bm_current_thread, None)]
     out += [("BM_ActiveCount/%d" % n, bm_active_count, n) for n in live]
     out += [("BM_Enumerate/%d" % n, bm_enumerate, n) for n in live]
-    out += [("BM_LocalGet/cpython", bm_local_get, None), ("BM_LocalSet/cpython", bm_local_set, None),
-            ("BM_LockUncontended/cpython", bm_lock_uncontended, None)]
-    out += [("BM_LockContended/cpython/%d" % n, bm_lock_contended, n) for n in contended]
-    out += [("BM_RLockUncontended/cpython", bm_rlock_uncontended, None),
-            ("BM_EventPingPong/cpython", bm_event_ping_pong, None),
-            ("BM_ConditionNotify/cpython", bm_condition_notify, None)]
+    out += [("BM_LocalGet/%s" % IMPL, bm_local_get, None), ("BM_LocalSet/%s" % IMPL, bm_local_set, None),
+            ("BM_LockUncontended/%s" % IMPL, bm_lock_uncontended, None)]
+    out += [("BM_LockContended/%s/%d" % (IMPL, n), bm_lock_contended, n) for n in contended]
+    out += [("BM_RLockUncontended/%s" % IMPL, bm_rlock_uncontended, None),
+            ("BM_EventPingPong/%s" % IMPL, bm_event_ping_pong, None),
+            ("BM_ConditionNotify/%s" % IMPL, bm_condition_notify, None)]
     cpu = make_cpu_bound(cpu_total)
     out += [("BM_CpuBound/%d" % n, cpu, n) for n in cpu_threads]
     return out, cpu_total
@@ -315,31 +318,73 @@ def aggregates(name, runs, family_index, instance_index, unit):
     return out
 
 
+def cpu_count():
+    """The number of CPUs, or None; Jython 2.7 has neither os.cpu_count nor multiprocessing."""
+    counter = getattr(os, "cpu_count", None)
+    if counter is not None:
+        return counter()
+    try:
+        import multiprocessing
+        return multiprocessing.cpu_count()
+    except (ImportError, NotImplementedError):
+        pass
+    try:
+        from java.lang import Runtime  # Jython
+        return int(Runtime.getRuntime().availableProcessors())
+    except ImportError:
+        return None
+
+
+def gil_disabled():
+    """True when threads of this interpreter run Python code in parallel: a free-threaded
+    CPython (3.13t with the GIL off), or Jython (JVM threads, no global lock). PyPy and a
+    default CPython have a GIL."""
+    if platform.python_implementation() in ("Jython", "IronPython"):
+        return True
+    is_enabled = getattr(sys, "_is_gil_enabled", None)
+    return is_enabled is not None and not is_enabled()
+
+
+def implementation_release():
+    """The implementation's own release: PyPy 7.3.11; CPython and Jython: their version."""
+    pypy = getattr(sys, "pypy_version_info", None)
+    if pypy is not None:
+        return "%d.%d.%d" % tuple(pypy[:3])
+    return platform.python_version()
+
+
+def now_iso():
+    """Local time with its UTC offset (Jython's strftime has no %z)."""
+    local = time.localtime()
+    offset = -(time.altzone if local.tm_isdst > 0 else time.timezone)
+    sign = "+" if offset >= 0 else "-"
+    return time.strftime("%Y-%m-%dT%H:%M:%S", local) + "%s%02d%02d" % (sign, abs(offset) // 3600,
+                                                                      abs(offset) % 3600 // 60)
+
+
 def context(min_time, repetitions, quick, cpu_total):
+    """The run's context; computed before any benchmark runs, so that nothing about the
+    interpreter can lose the measurements afterwards."""
     impl = platform.python_implementation()
     try:
         load = list(os.getloadavg())
     except (AttributeError, OSError):
         load = []
-    try:
-        ncpu = os.cpu_count()
-    except AttributeError:
-        import multiprocessing
-        ncpu = multiprocessing.cpu_count()
     return {
-        "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "date": now_iso(),
         "host_name": socket.gethostname(),
         "executable": sys.executable,
-        "num_cpus": ncpu,
+        "num_cpus": cpu_count(),
         "load_avg": load,
         "library_build_type": "release",
         "threadspec_suite": "pybench",
         "pybench_version": PYBENCH_VERSION,
         "python_implementation": impl,
+        "implementation_release": implementation_release(),
         "python_version": platform.python_version(),
         "python_compiler": platform.python_compiler(),
         "python_build": " ".join(platform.python_build()),
-        "gil_disabled": str(bool(getattr(sys, "_is_gil_enabled", lambda: True)() is False)).lower(),
+        "gil_disabled": "true" if gil_disabled() else "false",
         "min_time": min_time,
         "repetitions": repetitions,
         "quick": "yes" if quick else "no",
@@ -368,9 +413,10 @@ def main(argv=None):
             print(name)
         return 0
     unit = "ns"
+    ctx = context(min_time, reps, args.quick, cpu_total)
     results = []
     families = {}
-    tag = "%s %s" % (platform.python_implementation(), platform.python_version())
+    tag = "%s %s" % (platform.python_implementation(), implementation_release())
     for name, fn, arg in selected:
         family = name.split("/")[0]
         fam_index = families.setdefault(family, len(families))
@@ -404,7 +450,7 @@ def main(argv=None):
             continue
         results.extend(runs)
         results.extend(aggregates(name, runs, fam_index, inst_index, unit))
-    doc = {"context": context(min_time, reps, args.quick, cpu_total), "benchmarks": results}
+    doc = {"context": ctx, "benchmarks": results}
     text = json.dumps(doc, indent=2, sort_keys=False)
     if args.out:
         tmp = args.out + ".tmp"

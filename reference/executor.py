@@ -64,23 +64,44 @@ class Output(object):
         self.pid = None   # set in a forked child: its events carry it (spec 8.3)
         self.fd = os.open(trace_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644) if trace_path else None
 
-    def trace(self, stream, text):
-        if self.fd is None:
-            return
+    def _event_tail(self, stream, text):
+        """The part of a line's trace event known before it is written (everything but seq
+        and t), as JSON text: computed before the line is written, so that a RecursionError
+        raised in these Python-level calls can never leave a written line untraced."""
         name, label = LABELS.current()
-        event = {"seq": self.seq, "t": round(_clock() - _T0, 6), "kind": "line", "stream": stream,
-                 "text": text, "thread": name, "label": label}
+        event = {"kind": "line", "stream": stream, "text": text, "thread": name, "label": label}
         if self.pid is not None:
             event["pid"] = self.pid
+        return json.dumps(event)[1:]
+
+    def trace(self, stream, text):
+        if self.fd is not None:
+            self._write_event(self._event_tail(stream, text))
+
+    def _write_event(self, tail):
+        # Only C-level calls from here on (see _event_tail).
+        os.write(self.fd, ('{"seq": %d, "t": %r, %s\n' % (self.seq, round(_clock() - _T0, 6), tail)).encode("utf-8"))
         self.seq += 1
-        os.write(self.fd, (json.dumps(event) + "\n").encode("utf-8"))
+
+    def started(self):
+        """The `started` event: the program starts now (the first event of the trace)."""
+        if self.fd is not None:
+            with self.lock:
+                tail = {"kind": "started"}
+                if self.pid is not None:
+                    tail["pid"] = self.pid
+                self._write_event(json.dumps(tail)[1:])
 
     def line(self, stream, text):
         f = self.streams[stream]
-        with self.lock:
-            f.write(text + "\n")
+        tail = self._event_tail(stream, text) if self.fd is not None else None
+        data = text + "\n"
+        with self.lock:   # only C-level calls inside (see _event_tail)
+            f.write(data)
             f.flush()
-            self.trace(stream, text)
+            if tail is not None:
+                os.write(self.fd, ('{"seq": %d, "t": %r, %s\n' % (self.seq, round(_clock() - _T0, 6), tail)).encode("utf-8"))
+                self.seq += 1
 
 
 class TracedStream(object):
@@ -242,6 +263,13 @@ class CallSites(object):
         self.globals = {"__name__": "__main__"}
         self.filename = "<scenario>"
 
+    def prepare(self, lines):
+        """Compile the sites of these lines now, before the program runs: compiling while
+        threads run can deadlock Jython, whose exit joins the threads while holding the lock
+        that compile() takes."""
+        for line in lines:
+            self.call(line, lambda: None)
+
     def call(self, line, fn, *args, **kwargs):
         site = self.sites.get(line)
         if site is None:
@@ -260,14 +288,13 @@ SITES = CallSites()
 
 
 class Frame(object):
-    """A scope (spec 2): a function's locals (None in main) over the globals, the line of
-    the step running in it, and the exceptions its except handlers are handling."""
+    """A scope (spec 2): a function's locals (None in main) over the globals, and the line
+    of the step running in it."""
 
     def __init__(self, interp, local_vars):
         self.interp = interp
         self.locals = local_vars
         self.line = None
-        self.handling = []
 
     def lookup(self, name):
         if self.locals is not None and name in self.locals:
@@ -394,7 +421,7 @@ REQUIRED = {
     "info": ["text"], "warning": ["text"], "error": ["text"], "critical": ["text"], "sleep": ["seconds"],
     "for": ["var", "body"], "forever": ["body"], "if": ["cond", "then"], "while": ["cond", "max", "body"],
     "try": ["body"], "raise": ["type"], "reraise": [], "call": ["fn"], "return": ["value"], "exit": ["code"],
-    "excepthook": ["fn"], "atexit": ["fn"], "fork": ["var", "child"], "waitpid": ["var"], "lock": ["var"],
+    "excepthook": ["fn"], "atexit": ["fn"], "fork": ["var"], "waitpid": ["var"], "lock": ["var"],
     "rlock": ["var"], "event": ["var"], "semaphore": ["var"], "bounded_semaphore": ["var"],
     "condition": ["var"], "barrier": ["var", "parties"], "local": ["var"], "acquire": ["var"],
     "release": ["var"], "with": ["var", "body"], "set": ["var"], "clear": ["var"], "wait": ["var"],
@@ -447,6 +474,25 @@ class Interpreter(object):
                     self._check_steps(step[key])
             for handler in step.get("except", []) if op == "try" else []:
                 self._check_steps(handler["body"])
+
+    def prepare(self):
+        """Compile everything the program calls through (its functions, every step's call
+        site) before it runs; see CallSites.prepare."""
+        lines = set()
+
+        def walk(steps):
+            for step in steps:
+                lines.add(step.get("line"))
+                for key in _STEP_LISTS:
+                    walk(step.get(key, []))
+                for handler in step.get("except", []) if step.get("op") == "try" else []:
+                    lines.add(handler.get("line"))
+                    walk(handler["body"])
+        for name, fn in self.functions.items():
+            self.function(name)
+            walk(fn["body"])
+        walk(self.scenario["main"])
+        SITES.prepare(sorted(lines, key=lambda n: n or 0))
 
     # -- functions and callables
     def function(self, name):
@@ -582,8 +628,8 @@ class Interpreter(object):
         bootstrap.__name__ = str(s["fn"])
         if not PY2:
             bootstrap.__qualname__ = str(s["fn"])
-        ident = f.call(_threadmod.start_new_thread, bootstrap, tuple(f.value(s.get("args", []))),
-                       f.kwargs(s.get("kwargs")))
+        args = [bootstrap, tuple(f.value(s.get("args", [])))] + ([f.kwargs(s["kwargs"])] if "kwargs" in s else [])
+        ident = f.call(_threadmod.start_new_thread, *args)
         self._into(s, f, ident)
 
     # -- values and lifetimes
@@ -680,11 +726,9 @@ class Interpreter(object):
     def _handle(self, handler, exc, f):
         if "as" in handler:
             f.assign(handler["as"], exc)
-        f.handling.append(exc)
         try:
             self.run_steps(handler["body"], f)
         finally:
-            f.handling.pop()
             if "as" in handler:
                 try:
                     f.delete(handler["as"])
@@ -696,7 +740,7 @@ class Interpreter(object):
         raise cls(f.render(s["message"])) if "message" in s else cls()
 
     def op_reraise(self, s, f):
-        raise f.handling[-1]
+        raise   # bare: Python's own rule for the exception being handled in this thread
 
     def op_call(self, s, f):
         result = self.function(s["fn"])(*f.value(s.get("args", [])), **f.kwargs(s.get("kwargs")))
@@ -726,20 +770,25 @@ class Interpreter(object):
         # No other thread is half-way through a line when the process forks, and the child
         # starts its steps only once the parent has written what os.fork itself prints (a
         # 3.12+ warning), so that the two processes' lines reach the streams in trace order.
-        ready_r, ready_w = os.pipe()
+        # The pipe lives only while OUT.lock is held in the parent, so a child forked by
+        # another thread never inherits its write end (which would keep this child waiting).
         with OUT.lock:
+            ready_r, ready_w = os.pipe()
             pid = f.call(os.fork)
             if pid == 0:
                 OUT.pid = os.getpid()
+            else:
+                os.close(ready_r)
+                os.close(ready_w)
         if pid != 0:
-            os.close(ready_r)
-            os.close(ready_w)
             f.assign(s["var"], pid)
             return
         os.close(ready_w)
         os.read(ready_r, 1)   # returns at EOF: the parent has closed its end
         os.close(ready_r)
         f.assign(s["var"], 0)
+        if "child" not in s:   # the child goes on with the program, as after os.fork()
+            return
         code = 0
         try:
             self.run_steps(s["child"], f)
@@ -766,8 +815,8 @@ class Interpreter(object):
         def op(self, s, f):
             f.assign(s["var"], factory(self, s, f))
         return op
-    op_lock = _make(lambda self, s, f: f.call(threading.Lock))
-    op_rlock = _make(lambda self, s, f: f.call(threading.RLock))
+    op_lock = _make(lambda self, s, f: f.call(threading.Lock, *f.value(s.get("args", []))))
+    op_rlock = _make(lambda self, s, f: f.call(threading.RLock, *f.value(s.get("args", []))))
     op_event = _make(lambda self, s, f: f.call(threading.Event))
     op_semaphore = _make(lambda self, s, f: f.call(threading.Semaphore, *(
         [self.number(s["value"], f)] if "value" in s else [])))
@@ -890,10 +939,16 @@ def line_buffer_streams():
 
 
 def describe():
+    """version: the implementation's own release (PyPy 7.3.11); emulates: the Python
+    language version it implements."""
     impl = platform.python_implementation().lower()
-    version = platform.python_version()
+    language = platform.python_version()
+    release = language
+    pypy = getattr(sys, "pypy_version_info", None)
+    if pypy is not None:
+        release = "%d.%d.%d" % tuple(pypy[:3])
     print(json.dumps({"protocol": max(PROTOCOLS), "protocols": PROTOCOLS, "steps": implemented_steps(),
-                      "implementation": impl, "version": version, "emulates": version}))
+                      "implementation": impl, "version": release, "emulates": language}))
 
 
 def fail(message):
@@ -925,9 +980,11 @@ def main():
     atexit.register(sys.stderr.flush_partial)
     # Deprecation warnings caused by the program show as they would in a __main__ module.
     warnings.filterwarnings("default", category=DeprecationWarning)
+    SITES.filename = str(request["scenario"].get("id", "<scenario>"))
+    interp.prepare()
+    OUT.started()
     if "logging" in request["scenario"]:
         configure_logging(request["scenario"]["logging"])
-    SITES.filename = str(request["scenario"].get("id", "<scenario>"))
     try:
         interp.run_steps(request["scenario"]["main"], Frame(interp, None))
     except _Return:   # a return step in main ends main (spec 4.3)

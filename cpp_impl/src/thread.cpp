@@ -270,6 +270,7 @@ std::size_t stack_size(std::size_t size) {
 void sleep(double seconds) {
   if (std::isnan(seconds)) throw ValueError("Invalid value NaN (not a number)");
   if (seconds < 0) throw ValueError("sleep length must be non-negative");
+  if (seconds > TIMEOUT_MAX) throw OverflowError("timestamp out of range for platform time_t");
   if (seconds == 0) {
     std::this_thread::yield();
     return;

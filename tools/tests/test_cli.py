@@ -68,7 +68,7 @@ class CliCase(unittest.TestCase):
                               env=e, timeout=timeout)
 
     def no_expectations(self):
-        return self.tmp.write("none.yaml", "implementation: fake\nentries: []\n")
+        return self.tmp.write("none.yaml", "implementation: cpp\nentries: []\n")
 
     def json_run(self, *extra, **kw):
         path = self.tmp.join("results.json")
@@ -221,8 +221,10 @@ class ResultsFiles(CliCase):
         self.assertEqual(p.returncode, 1)
         self.assertEqual(doc["schema"], "threadspec-results/1")
         self.assertEqual(doc["summary"], {"pass": 1, "fail": 1, "expected-fail": 0, "skip": 1, "error": 0})
-        self.assertEqual(doc["implementation"]["kind"], "cpp")
-        self.assertEqual((doc["implementation"]["name"], doc["implementation"]["emulates"]), ("fake", "3.12.1"))
+        impl = doc["implementation"]
+        self.assertEqual((impl["name"], impl["implementation"], impl["release"], impl["language"], impl["key"]),
+                         ("cpp", "fake", "0.1.0", "3.12.1", "cpp-0.1.0"))
+        self.assertEqual(doc["mode"], "steps")
         self.assertEqual(doc["options"]["time_scale"], 0.5)
         by_id = {s["id"]: s for s in doc["scenarios"]}
         self.assertEqual(set(by_id), {"t/good", "t/two", "t/skipme"})
@@ -416,6 +418,19 @@ class VersionsAndRepeats(CliCase):
         self.assertEqual((sc["runs"], sc["failed_runs"], sc["verdict"]), (3, 1, "fail"))
         self.assertEqual(sorted(o["class"] for o in sc["outcomes"]), ["as in the document", "forbidden"])
         self.assertEqual(sc["first_failure"]["stdout"], ["zzz"])
+
+    def test_repeat_counts_each_run_under_its_own_class(self):
+        # the same lines every time; the second run exits 1: its outcome is forbidden,
+        # and the two passing runs keep theirs
+        self.plan = {"t/good": {"lines": GOOD_LINES, "exits": [0, 1, 0]}}
+        p, doc = self.json_run("--repeat", "3")
+        (sc,) = doc["scenarios"]
+        self.assertEqual((sc["runs"], sc["failed_runs"]), (3, 1))
+        self.assertEqual(sorted((o["class"], o["count"]) for o in sc["outcomes"]),
+                         [("as in the document", 2), ("forbidden", 1)])
+        self.assertEqual(len(set(o["outcome"] for o in sc["outcomes"])), 1)
+        self.assertIn("2 × as in the document", p.stdout)
+        self.assertIn("1 × forbidden", p.stdout)
 
 
 class OtherCommands(unittest.TestCase):

@@ -51,6 +51,12 @@ class RealMapTest(unittest.TestCase):
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
         self.assertIn("Lib/test/lock_tests.py", p.stdout)
         self.assertNotIn("PROBLEM", p.stdout)
+        p = tsutil.harness("list", "--tag", "barrier")       # the plain listing ends with the counts
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn("cpython/barrier/lockstep", p.stdout)
+        self.assertRegex(p.stdout, r"Lib/test/lock_tests.py +62 ")
+        p = tsutil.harness("list", "--ids")
+        self.assertNotIn("Lib/test", p.stdout)
 
 
 class CheckTest(unittest.TestCase):
@@ -105,11 +111,10 @@ class CheckTest(unittest.TestCase):
         self.assertEqual(len(problems), 1)
         self.assertIn("whose map entry does not list it", problems[0])
 
-    def test_malformed_citation(self):
-        scs = self.load(("a.yaml", _scenario("c/a", LT + ": test_repr")))
-        problems = coverage.check({}, scs, None)
-        self.assertEqual(len(problems), 1)
-        self.assertIn("must read 'FILE ClassName.test_method'", problems[0])
+    def test_prose_source_is_not_a_citation(self):
+        scs = self.load(("a.yaml", _scenario("c/a", LT + " BaseLockTests.test_repr and test_locked_repr")))
+        self.assertIsNone(coverage.citation(scs[0]))
+        self.assertEqual(coverage.check({}, scs, None), [])
 
     def test_bad_entries_are_map_errors(self):
         for text, message in [("{%s: {A.test_a: {}}}" % TF, "exactly one of"),

@@ -48,7 +48,7 @@ class ExpectationsFile(unittest.TestCase):
             ("implementation: x\nentries:\n  - {id: t/good, status: fail}\n", 3, "entries[0].reason", "reason"),
             ("implementation: x\nentries:\n  - {id: t/good, status: fail, reason: r, x: 1}\n", 3, "entries[0].x", "'x'"),
             ("implementation: x\nentries:\n  - {id: t/good, status: fail, reason: r,\n     when: {os: linux}}\n",
-             4, "entries[0].when", "when"),
+             4, "entries[0].when.os", "unknown key 'os'"),
             ("implementation: x\nentries:\n  - {id: t/good, status: fail, reason: r, when: {python: 'new'}}\n",
              3, "entries[0].when.python", "bad version clause"),
             ("implementation: x\nentriez: []\n", 2, "entriez", "unknown key"),
@@ -79,7 +79,7 @@ class ExpectationsFile(unittest.TestCase):
 class RunScenario(unittest.TestCase):
     def setUp(self):
         self.tmp = TempDir()
-        self.impl = impls.Implementation("cpp", [tsutil.executor("fake.py")])
+        self.impl = impls.ExecutorImplementation("cpp", [tsutil.executor("fake.py")])
         self.impl.describe()
         self.old_env = dict(os.environ)
 
@@ -95,7 +95,9 @@ class RunScenario(unittest.TestCase):
         return loader.load(self.tmp.write("s.yaml", text))
 
     def test_describe(self):
-        self.assertEqual((self.impl.name, self.impl.version, self.impl.emulates), ("fake", "0.1.0", "3.12.1"))
+        self.assertEqual((self.impl.name, self.impl.implementation, self.impl.release, self.impl.language),
+                         ("cpp", "fake", "0.1.0", "3.12.1"))
+        self.assertEqual(self.impl.names, {"cpp", "fake"})
         self.assertEqual(self.impl.key, "cpp-0.1.0")
         self.assertTrue(self.impl.traced)
 
@@ -141,8 +143,9 @@ LITERAL = GOOD + '''python: |
 
 class Literal(unittest.TestCase):
     def test_literal_mode_runs_the_python_block_scaled(self):
-        impl = impls.make("literal", python=PYTHON)
-        impl.describe()
+        impl = impls.python_implementation(PYTHON, literal=True)
+        self.assertEqual(impl.name, "literal-cpython")
+        self.assertIn("literal", impl.names)
         self.assertFalse(impl.traced)
         with TempDir() as d:
             sc = loader.load(d.write("l.yaml", LITERAL))

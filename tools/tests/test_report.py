@@ -35,10 +35,10 @@ def make_results(d):
     return [ok, bad, xf, sk, er]
 
 
-class FakeImpl(impls.Implementation):
+class FakeImpl(impls.ExecutorImplementation):
     def __init__(self):
-        impls.Implementation.__init__(self, "cpp", ["/x/fake"])
-        self.name, self.version, self.emulates = "fake", "0.1", "3.12.1"
+        impls.ExecutorImplementation.__init__(self, "cpp", ["/x/fake"])
+        self.implementation, self.release, self.language = "fake", "0.1", "3.12.1"
 
 
 class Terminal(unittest.TestCase):

@@ -192,8 +192,9 @@ class Trace(unittest.TestCase):
             raw = runner.run_process([tsutil.executor("fake.py")], stdin, 30, env=env, trace_path=trace)
             o = runner.observation(raw, traced=True)
         self.assertEqual(raw.end, {"kind": "exit", "code": 0})
-        self.assertEqual([(l.text, l.label, l.seq) for l in o.lines["stdout"]], [("hi", "main", 0), ("raw", None, None)])
-        self.assertEqual([(l.text, l.label, l.seq) for l in o.lines["stderr"]], [("oops", "t[0]", 1)])
+        self.assertEqual(raw.trace[0]["kind"], "started")   # seq 0 (spec 8.3)
+        self.assertEqual([(l.text, l.label, l.seq) for l in o.lines["stdout"]], [("hi", "main", 1), ("raw", None, None)])
+        self.assertEqual([(l.text, l.label, l.seq) for l in o.lines["stderr"]], [("oops", "t[0]", 2)])
 
 
 if __name__ == "__main__":

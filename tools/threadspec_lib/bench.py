@@ -4,9 +4,10 @@ interpreter, then writes one table, one JSON and one picture; or compares two ru
 
 The work is in the library modules: bench_results (reading Google Benchmark JSON),
 bench_stats, bench_targets (bench/targets.yaml and its rules), bench_render (table, SVG) and
-bench_compare. Outputs (in --out, default results/bench/): cpp.json and python-<version>.json
-(the raw runs), results.json (merged, with the machine context and the targets), table.md,
-plot.svg. No timing is ever asserted by the tests.
+bench_compare. Outputs (in --out, default results/bench/): cpp.json and KEY.json per Python
+implementation (KEY: name and release, cpython-3.11.7, pypy-7.3.11; the raw runs),
+results.json (merged, with the machine context and the targets), table.md, plot.svg. No
+timing is ever asserted by the tests.
 """
 
 import json
@@ -95,34 +96,24 @@ def _build(build_dir, jobs):
 
 
 def _pythons(args):
+    """The Python implementations to measure, described (name, release, interpreter)."""
     from . import impls
-    if args.all_pythons:
-        found = impls.all_pythons()
-        if not found:
-            raise BenchError("no Python interpreter found")
-        return found
-    names = args.python or ["python3"]
-    out = []
-    for n in names:
-        try:
-            out.append(impls.find_python(n))
-        except impls.ImplementationError as exc:
-            raise BenchError(str(exc))
-    if not args.python and not _version(out[0]).startswith("3.11."):
-        # The targets compare with CPython 3.11: add one when python3 is another version.
-        for p in impls.all_pythons():
-            if _version(p).startswith("3.11."):
-                out.append(p)
-                break
-    return out
-
-
-def _version(py):
     try:
-        return subprocess.run([py, "-c", "import platform; print(platform.python_version())"], stdout=subprocess.PIPE,
-                              stderr=subprocess.DEVNULL, timeout=60).stdout.decode().strip()
-    except (OSError, subprocess.TimeoutExpired):
-        return ""
+        if args.all_pythons:
+            found = impls.all_pythons()
+            if not found:
+                raise BenchError("no Python interpreter found")
+            return found
+        out = [impls.python_implementation(impls.find_python(n)) for n in (args.python or ["python3"])]
+        if not args.python and not (out[0].name == "cpython" and out[0].language.startswith("3.11.")):
+            # The targets compare with CPython 3.11: add one when python3 is another version.
+            for impl in impls.all_pythons():
+                if impl.name == "cpython" and impl.language.startswith("3.11."):
+                    out.append(impl)
+                    break
+        return out
+    except impls.ImplementationError as exc:
+        raise BenchError(str(exc))
 
 
 def _write(path, text):
@@ -182,20 +173,16 @@ def _bench(args):
             complexity.update(cx)
             sources.append({"file": "cpp.json", "kind": "cpp", "executable": binary})
     if not args.no_python:
-        for py in _pythons(args):
-            ver = _version(py)
-            if not ver:
-                sys.stderr.write("threadspec: error: %s does not run; skipped\n" % py)
-                status = 1
-                continue
-            fname = "python-%s.json" % ver
+        for impl in _pythons(args):
+            py = impl.python
+            fname = "%s.json" % impl.key
             path = os.path.join(out, fname)
             cmd = [py, PYBENCH, "--out", path, "--repetitions", str(reps), "--min-time", "%g" % min_time]
             if quick:
                 cmd.append("--quick")
             if args.filter:
                 cmd += ["--filter", args.filter]
-            _say("Python %s ($ %s)" % (ver, " ".join(cmd)))
+            _say("%s ($ %s)" % (impl.label(), " ".join(cmd)))
             rc = subprocess.call(cmd)
             if rc != 0 or not os.path.exists(path):
                 sys.stderr.write("threadspec: error: pybench.py on %s failed (status %d)\n" % (py, rc))

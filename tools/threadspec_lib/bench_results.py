@@ -66,8 +66,11 @@ def source_kind(doc):
 
 
 def python_label(ctx):
-    """'CPython 3.11.7' (or 'PyPy 7.3' ...) from a pybench context."""
-    return "%s %s" % (ctx.get("python_implementation", "CPython"), ctx.get("python_version", "?"))
+    """'CPython 3.11.7', 'PyPy 7.3.11 (Python 3.9.16)' from a pybench context."""
+    version = ctx.get("python_version", "?")
+    release = ctx.get("implementation_release") or version
+    label = "%s %s" % (ctx.get("python_implementation", "CPython"), release)
+    return label if release == version else "%s (Python %s)" % (label, version)
 
 
 def records_from_gb(doc, source=None):
@@ -95,8 +98,8 @@ def records_from_gb(doc, source=None):
             continue
         family, variant, args = parse_name(run_name)
         impl = variant or default_impl
-        if kind == "python" and impl == "cpython":
-            impl = pylabel
+        if kind == "python" and impl == ctx.get("python_implementation", "CPython").lower():
+            impl = pylabel   # the interpreter's own token: its label, with its release
         ident = (bench_key(family, args), impl)
         if ident not in runs and ident not in aggs:
             order.append((ident, family, args))

@@ -2,13 +2,14 @@
 
 Python's regular expressions cannot be interrupted: a pattern that backtracks
 catastrophically on a long line would hang the harness, and Ctrl-C with it. So each
-engine thread checks through its own worker process (threadspec_lib.checkworker), which
-is killed when one check takes longer than CHECK_SECONDS; that run's scenario is then an
-ERROR and the run goes on with a fresh worker."""
+check runs in a worker process (threadspec_lib.checkworker), which is killed when one
+check takes longer than CHECK_SECONDS; that run's scenario is then an ERROR and the run
+goes on with a fresh worker."""
 
 import os
 import pickle
 import select
+import signal
 import struct
 import subprocess
 import sys
@@ -37,33 +38,77 @@ def check_seconds():
 
 
 class _Worker(object):
+    """One checker process. While the harness has one thread (before a run starts) it is
+    forked, which costs milliseconds; otherwise a fresh interpreter is started."""
+
     def __init__(self):
-        self.proc = procs.spawn(lambda: subprocess.Popen(
-            [sys.executable, "-c", _BOOT], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            close_fds=True, preexec_fn=procs.preexec()))
+        self.returncode = None
+        self._popen = None
+        if threading.active_count() == 1 and hasattr(os, "fork"):
+            with procs.spawn_lock():
+                self._fork()
+        else:
+            self._popen = procs.spawn(lambda: subprocess.Popen(
+                [sys.executable, "-c", _BOOT], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL, close_fds=True, preexec_fn=procs.preexec()))
+            self.pid = self._popen.pid
+            self._to = self._popen.stdin
+            self._from = self._popen.stdout.fileno()
+
+    def _fork(self):
+        from . import checkworker
+        down_r, down_w = os.pipe()
+        up_r, up_w = os.pipe()
+        parent = os.getpid()
+        pid = os.fork()
+        if pid == 0:   # the worker: no Python-level state of the harness is used again
+            try:
+                for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+                    signal.signal(sig, signal.SIG_DFL)
+                procs.preexec(parent)()
+                null = os.open(os.devnull, os.O_RDWR)
+                for fd in (0, 1, 2):
+                    os.dup2(null, fd)
+                os.closerange(3, min(down_r, up_w))
+                os.close(down_w)
+                os.close(up_r)
+                checkworker.serve(os.fdopen(down_r, "rb"), os.fdopen(up_w, "wb"))
+            finally:
+                os._exit(0)
+        os.close(down_r)
+        os.close(up_w)
+        self.pid = pid
+        procs.add_known(pid)
+        self._to = os.fdopen(down_w, "wb")
+        self._from = up_r
 
     def kill(self):
-        if self.proc.returncode is None:
+        if self.returncode is None:
             try:
-                self.proc.kill()
+                os.kill(self.pid, signal.SIGKILL)
             except OSError:
                 pass
-        self.proc.wait()
-        procs.unregister(self.proc.pid)
-        for f in (self.proc.stdin, self.proc.stdout):
+            if self._popen is not None:
+                self.returncode = self._popen.wait()
+            else:
+                try:
+                    self.returncode = os.waitpid(self.pid, 0)[1]
+                except ChildProcessError:
+                    self.returncode = -signal.SIGKILL
+        procs.unregister(self.pid)
+        for close in (self._to.close, lambda: os.close(self._from) if self._popen is None else None):
             try:
-                f.close()
+                close()
             except OSError:
                 pass
 
     def _read(self, n, deadline):
-        fd = self.proc.stdout.fileno()
         out = b""
         while len(out) < n:
             left = deadline - time.monotonic()
-            if left <= 0 or not select.select([fd], [], [], left)[0]:
+            if left <= 0 or not select.select([self._from], [], [], left)[0]:
                 raise TimeoutError()
-            chunk = os.read(fd, n - len(out))
+            chunk = os.read(self._from, n - len(out))
             if not chunk:
                 raise EOFError()
             out += chunk
@@ -71,44 +116,55 @@ class _Worker(object):
 
     def call(self, payload, timeout):
         data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
-        self.proc.stdin.write(struct.pack("<Q", len(data)) + data)
-        self.proc.stdin.flush()
+        self._to.write(struct.pack("<Q", len(data)) + data)
+        self._to.flush()
         deadline = time.monotonic() + timeout
         (size,) = struct.unpack("<Q", self._read(8, deadline))
         return pickle.loads(self._read(size, deadline))
 
 
 class CheckPool(object):
-    """check(expect, obs, time_scale) in a killable worker, one worker per thread."""
+    """check(expect, obs, time_scale) in a killable worker process. Workers are reused;
+    start(n) launches n of them at once, so that their start-up overlaps the first runs."""
 
     def __init__(self, timeout=None):
         self.timeout = check_seconds() if timeout is None else timeout
-        self._local = threading.local()
+        self._idle = []
         self._workers = []
         self._lock = threading.Lock()
         self._closed = False
         with _pools_lock:
             _pools.add(self)
 
-    def _worker(self):
-        w = getattr(self._local, "worker", None)
-        if w is None or w.proc.returncode is not None:
+    def start(self, n):
+        for _ in range(n):
+            w = self._new()
             with self._lock:
-                if self._closed:
-                    raise CheckError("the harness is stopping")
-                w = self._local.worker = _Worker()
-                self._workers.append(w)
+                self._idle.append(w)
+
+    def _new(self):
+        with self._lock:
+            if self._closed:
+                raise CheckError("the harness is stopping")
+        w = _Worker()
+        with self._lock:
+            self._workers.append(w)
         return w
+
+    def _take(self):
+        with self._lock:
+            if self._idle:
+                return self._idle.pop()
+        return self._new()
 
     def _drop(self, w):
         w.kill()
-        self._local.worker = None
         with self._lock:
             if w in self._workers:
                 self._workers.remove(w)
 
     def check(self, expect, obs, time_scale=1.0):
-        w = self._worker()
+        w = self._take()
         try:
             status, value = w.call((expect, obs, time_scale), self.timeout)
         except TimeoutError:
@@ -118,6 +174,8 @@ class CheckPool(object):
         except (EOFError, OSError, pickle.PickleError, struct.error) as exc:
             self._drop(w)
             raise CheckError("the checker process failed (%s)" % (type(exc).__name__,))
+        with self._lock:
+            self._idle.append(w)
         if status != "ok":
             raise CheckError(value)
         return value
@@ -125,7 +183,7 @@ class CheckPool(object):
     def close(self):
         with self._lock:
             self._closed = True
-            workers, self._workers = self._workers, []
+            workers, self._workers, self._idle = self._workers, [], []
         for w in workers:
             w.kill()
         with _pools_lock:
@@ -148,6 +206,6 @@ def kill_all():
             workers = list(pool._workers)
         for w in workers:
             try:
-                w.proc.kill()
+                os.kill(w.pid, signal.SIGKILL)
             except OSError:
                 pass

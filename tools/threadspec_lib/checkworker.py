@@ -14,10 +14,12 @@ def _read(f, n):
     return data
 
 
-def serve():
+def serve(inp=None, out=None):
+    """Answer requests from inp (default stdin) on out (default stdout) until end of input."""
     from . import checker
     from .containment import one_line
-    inp, out = sys.stdin.buffer, sys.stdout.buffer
+    inp = inp or sys.stdin.buffer
+    out = out or sys.stdout.buffer
     while True:
         try:
             (size,) = struct.unpack("<Q", _read(inp, 8))

@@ -4,19 +4,21 @@ import argparse
 import fnmatch
 import json
 import os
+import re
+import shutil
 import sys
 import threading
-import time
 
-from . import containment, engine, impls, limits, loader, report
+from . import containment, expectations, impls, limits, loader, report, session
 
 ROOT = impls.ROOT
 DEFAULT_SPECS = os.path.join(ROOT, "specs")
-DEFAULT_EXPECTATIONS = {
-    "cpython": os.path.join(ROOT, "reference", "expectations", "cpython.yaml"),
-    "literal": os.path.join(ROOT, "reference", "expectations", "literal.yaml"),
-    "cpp": os.path.join(ROOT, "cpp_impl", "expectations.yaml"),
-}
+
+
+def expectation_files():
+    """Every expectations file of the repository."""
+    import glob
+    return sorted(glob.glob(os.path.join(impls.EXPECTATIONS_DIR, "*.yaml"))) + [impls.CPP_EXPECTATIONS]
 
 
 class UsageError(Exception):
@@ -46,23 +48,70 @@ def _load(args):
     return _select(scenarios, args.id, args.tag), errors, scenarios
 
 
-def cmd_validate(args):
-    paths = args.files or [DEFAULT_SPECS]
+_ID_LINE = re.compile(r"^id:\s*['\"]?([^'\"#\s]+)", re.M)
+
+
+def known_ids(scenarios, errors, with_repository=False):
+    """The scenario ids an expectations file may name: those of the valid scenarios, those
+    that invalid files declare (their own error is reported once, not again for every
+    expectations entry naming them), and with_repository: those of specs/ too (a run of
+    other --specs still uses the repository's expectations files)."""
+    ids = {sc.id for sc in scenarios}
+    for e in errors:
+        try:
+            with open(e.path, "rb") as f:
+                m = _ID_LINE.search(f.read(1 << 16).decode("utf-8", "replace"))
+        except (IOError, OSError):
+            continue
+        if m:
+            ids.add(m.group(1))
+    if with_repository:
+        more, more_errors = loader.load_all([DEFAULT_SPECS])
+        ids |= known_ids(more, more_errors)
+    return ids
+
+
+def _yaml_kind(path):
+    """'expectations', 'registry' or 'scenario', from a YAML file's top-level keys."""
     try:
-        scenarios, errors = loader.load_all(paths)
+        doc = loader._Document(path, open(path, "rb").read().decode("utf-8", "replace"))
+    except (loader.ScenarioError, OSError):
+        return "scenario"   # loading it as a scenario reports the problem
+    if expectations.is_expectations_data(doc.data):
+        return "expectations"
+    if isinstance(doc.data, dict) and "implementations" in doc.data and "id" not in doc.data:
+        return "registry"
+    return "scenario"
+
+
+def cmd_validate(args):
+    """Scenario files, expectations files and registry files, each recognised by its keys."""
+    files = [f for f in args.files if os.path.isfile(f)]
+    others = [f for f in files if _yaml_kind(f) != "scenario"]
+    roots = [f for f in args.files if f not in others] if args.files else [DEFAULT_SPECS]
+    try:
+        scenarios, errors = loader.load_all(roots) if roots else ([], [])
+        all_ids = known_ids(*loader.load_all([DEFAULT_SPECS])) if args.files else known_ids(scenarios, errors)
     except loader.ScenarioError as exc:
         raise UsageError(str(exc))
     for e in errors:
         print("INVALID %s" % e)
-    ids = {sc.id for sc in scenarios}
-    for kind, path in sorted(DEFAULT_EXPECTATIONS.items()):
-        if os.path.exists(path) and not args.files:
-            try:
-                engine.Expectations.load(path, ids)
-            except loader.ScenarioError as exc:
-                errors.append(exc)
-                print("INVALID %s" % exc)
-    print("%d valid, %d invalid" % (len(scenarios), len(errors)))
+    checked = []
+    if args.files:
+        extra = others
+    else:
+        extra = expectation_files() + [p for p in [impls.registry_path()] if os.path.exists(p)]
+    for path in extra:
+        try:
+            if _yaml_kind(path) == "registry":
+                impls.Registry.load(path)
+            else:
+                expectations.Expectations.load(path, all_ids)
+            checked.append(path)
+        except loader.ScenarioError as exc:
+            errors.append(exc)
+            print("INVALID %s" % exc)
+    print("%d valid, %d invalid" % (len(scenarios) + len(checked), len(errors)))
     return 1 if errors else 0
 
 
@@ -75,6 +124,13 @@ def cmd_list(args):
             print(sc.id)
         else:
             print("%-45s %-28s %s" % (sc.id, ",".join(sc.tags), sc.data["title"]))
+    if not args.ids and not args.specs and os.path.exists(args.coverage_map):
+        from . import coverage
+        try:
+            print("\nCoverage of CPython's threading tests (details: list --coverage -v):")
+            print(coverage.summary_table(coverage.load_map(args.coverage_map)))
+        except coverage.MapError as exc:
+            errors.append(exc)
     for e in errors:
         print("INVALID %s" % e, file=sys.stderr)
     return 1 if errors else 0
@@ -139,49 +195,6 @@ def cmd_vocabulary(args):
     return 1 if stale else 0
 
 
-def _implementations(args):
-    kind = "literal" if args.literal else args.impl
-    if args.all_pythons:
-        if kind == "cpp":
-            raise UsageError("--all-pythons runs Python interpreters; it does not combine with --impl cpp")
-        pythons = impls.all_pythons()
-        if not pythons:
-            raise UsageError("no Python interpreter found")
-        return [impls.make(kind, python=p) for p in pythons]
-    if args.literal and args.impl != "cpython":
-        raise UsageError("--literal runs the python blocks on a Python interpreter; it needs --impl cpython")
-    return [impls.make(kind, python=args.python, executor=args.executor)]
-
-
-def _run_one_impl(args, impl, selected, errors, all_ids):
-    impl.describe()
-    exp_path = args.expectations or DEFAULT_EXPECTATIONS.get(impl.kind)
-    expectations = None
-    if exp_path and (args.expectations or os.path.exists(exp_path)):
-        expectations = engine.Expectations.load(exp_path, all_ids)
-    print("threadspec: %s %s (emulates Python %s) — %d scenarios, time scale %g, repeat %d, -j %d" %
-          (impl.name, impl.version, impl.emulates, len(selected), args.time_scale, args.repeat, args.jobs))
-    if impl.kind == "literal":
-        print("threadspec: literal mode: running each scenario's python block with %s" % impl.python)
-    sys.stdout.flush()
-    started = report.now_iso()
-    t0 = time.monotonic()
-
-    def progress(r):
-        print("\n".join(report.scenario_lines(r, verbose=args.verbose)))
-        sys.stdout.flush()
-
-    results = engine.run_all(selected, impl, expectations, args.time_scale, args.repeat, args.jobs, progress)
-    duration = time.monotonic() - t0
-    for e in errors:
-        print("ERROR %s" % e)
-    options = {"time_scale": args.time_scale, "repeat": args.repeat, "jobs": args.jobs,
-               "ids": args.id or [], "tags": args.tag or [],
-               "expectations": os.path.relpath(expectations.path) if expectations else None}
-    doc = report.results_json(results, impl, options, started, duration, errors)
-    return results, doc, duration
-
-
 def _check_time_scale(value):
     if not limits.finite(value) or not limits.MIN_TIME_SCALE <= value <= limits.MAX_TIME_SCALE:
         raise UsageError("--time-scale must be a finite number from %g to %g, not %r" %
@@ -200,6 +213,56 @@ def _check_outputs(args):
         raise UsageError(str(exc))
 
 
+def _registry(args):
+    try:
+        return impls.Registry.load(getattr(args, "registry", None))
+    except loader.ScenarioError as exc:
+        raise UsageError("registry file: %s" % exc)
+
+
+def _implementations(args):
+    """The implementations a run command names, described."""
+    registry = _registry(args)
+    names = args.impl or []
+    if args.all_pythons:
+        if names or args.python:
+            raise UsageError("--all-pythons runs every Python implementation; it does not combine with --impl or --python")
+        found = impls.all_pythons(args.literal, registry)
+        if not found:
+            raise UsageError("no Python implementation found")
+        return found
+    if args.python:
+        if names:
+            raise UsageError("--python PATH names the interpreter itself; it does not combine with --impl")
+        return [impls.python_implementation(impls.find_python(args.python), args.literal)]
+    return [impls.resolve(n, registry, args.executor, args.literal) for n in (names or ["cpython"])]
+
+
+def _options(args):
+    return session.Options(args.time_scale, args.repeat, args.jobs, getattr(args, "id", None),
+                           getattr(args, "tag", None), getattr(args, "expectations", None),
+                           getattr(args, "verbose", False))
+
+
+def _run_each(implementations, selected, load_errors, all_ids, options, write):
+    """Run every implementation; write(outcome) stores its files. Returns (status, outcomes,
+    summary lines)."""
+    status, outcomes, lines = 0, [], []
+    for impl in implementations:
+        try:
+            outcome = session.run_implementation(impl, selected, all_ids, load_errors, options)
+        except loader.ScenarioError as exc:
+            raise UsageError(str(exc))
+        line = "%s: %s in %.1f s" % (impl.label(), outcome.summary(), outcome.duration)
+        print(line)
+        lines.append(line)
+        write(outcome)
+        outcomes.append(outcome)
+        if outcome.failed:
+            status = 1
+    return status, outcomes, lines
+
+
 def cmd_run(args):
     if args.repeat < 1 or args.jobs < 1 or args.time_scale <= 0:
         raise UsageError("--repeat and -j must be at least 1 and --time-scale positive")
@@ -208,39 +271,54 @@ def cmd_run(args):
     selected, errors, everything = _load(args)
     if not selected and not errors:
         raise UsageError("no scenario matches the filters")
-    all_ids = {sc.id for sc in everything}
     implementations = _implementations(args)
     if len(implementations) > 1 and (args.json or args.junit):
-        raise UsageError("with --all-pythons, use --json-dir DIR (one results file per interpreter)")
-    status = 0
-    lines = []
-    for impl in implementations:
-        try:
-            results, doc, duration = _run_one_impl(args, impl, selected, errors, all_ids)
-        except impls.ImplementationError as exc:
-            _err(str(exc))
-            lines.append("%s: unusable: %s" % (impl.python or impl.argv[0], exc))
-            status = 1
-            continue
-        except loader.ScenarioError as exc:
-            raise UsageError(str(exc))
-        summary = report.summary_line(results, errors)
-        print("%s %s: %s in %.1f s" % (impl.name, impl.version, summary, duration))
-        lines.append("%s %s: %s" % (impl.name, impl.version, summary))
-        if args.json:
-            report.write_atomic(args.json, json.dumps(doc, indent=1, ensure_ascii=False) + "\n")
-        if args.json_dir:
-            report.write_atomic(os.path.join(args.json_dir, impl.key + ".json"),
-                                json.dumps(doc, indent=1, ensure_ascii=False) + "\n")
-        if args.junit:
-            report.write_atomic(args.junit, report.junit_xml(results, impl, duration, errors))
-        if any(r.verdict in ("fail", "error") for r in results) or errors:
-            status = 1
+        raise UsageError("with several implementations, use --json-dir DIR (one results file per implementation)")
+    all_ids = known_ids(everything, errors, bool(args.specs))
+    status, _, lines = _run_each(implementations, selected, errors, all_ids, _options(args),
+                                 lambda o: o.write(args.json, args.junit, args.json_dir))
     if len(implementations) > 1:
-        print("\nall interpreters:")
+        print("\nall implementations:")
         for line in lines:
             print("  " + line)
     return status
+
+
+def cmd_check_executor(args):
+    """Check an executor against the protocol (spec 8) and print what it violates."""
+    from . import executor_check
+    if not args.command:
+        raise UsageError("check-executor needs the executor's command: check-executor CMD [ARGS...]")
+    try:
+        checks = executor_check.check_executor(args.command, args.deadline)
+    except executor_check.CheckError as exc:
+        raise UsageError(str(exc))
+    print(executor_check.render(args.command, checks))
+    return 0 if all(c.passed for c in checks) else 1
+
+
+def cmd_implementations(args):
+    """What this machine has: each implementation, described."""
+    found, problems = impls.discover(_registry(args), args.executor)
+    if args.json:
+        print(json.dumps({"registry": impls.registry_path() if not args.registry else args.registry,
+                          "implementations": [i.to_json() for i in found],
+                          "unusable": [{"what": w, "error": e} for w, e in problems]}, indent=1))
+        return 0
+    rows = [("--impl", "implementation", "release", "Python", "command", "expectations")]
+    for i in found:
+        select = i.name if i.origin != "built-in" else i.key
+        rows.append((select, i.implementation, i.release, i.language,
+                     " ".join(os.path.relpath(c) if os.path.isabs(c) and c.startswith(ROOT) else c for c in i.command),
+                     ", ".join(os.path.relpath(p) for p in i.expectation_files()) or "(none)"))
+    widths = [max(len(r[k]) for r in rows) for k in range(5)]
+    for r in rows:
+        print("  ".join(r[k].ljust(widths[k]) for k in range(5)) + "  " + r[5])
+    print("\nregistry file: %s%s" % (args.registry or impls.registry_path(),
+                                      "" if os.path.exists(args.registry or impls.registry_path()) else " (absent)"))
+    for what, err in problems:
+        print("not usable: %s: %s" % (what, err))
+    return 0
 
 
 def cmd_diff(args):
@@ -270,34 +348,55 @@ def _build_cpp(build_dir, jobs):
     return os.path.join(build_dir, "cpp_impl", "threadspec_cpp_executor")
 
 
+def _chosen(args, executor):
+    """The implementations `suite` and `matrix` run: those named with --impl, else every
+    one found (problems with the others are printed, not fatal)."""
+    registry = _registry(args)
+    if args.impl:
+        return [impls.resolve(n, registry, executor) for n in args.impl]
+    found, problems = impls.discover(registry, executor)
+    for what, err in problems:
+        print("threadspec: not running %s: %s" % (what, err))
+    return found
+
+
+def _run_args(args):
+    """The selected scenarios, load errors and all scenarios, after checking the options."""
+    if args.repeat < 1 or args.jobs < 1 or args.time_scale <= 0:
+        raise UsageError("--repeat and -j must be at least 1 and --time-scale positive")
+    _check_time_scale(args.time_scale)
+    return _load(args)
+
+
 def cmd_suite(args):
-    """The main job: build, run every scenario on CPython and on the C++ implementation,
-    write both results and compare them."""
+    """The main job: build the C++ executor, run every scenario on every implementation
+    found (or those named), write their results and compare each with CPython."""
     from . import diff
-    out = args.out
-    common = ["--time-scale", repr(args.time_scale), "-j", str(args.jobs), "--repeat", str(args.repeat)]
+    selected, errors, everything = _run_args(args)
     executor = _build_cpp(args.build_dir, args.jobs) if not args.no_build else \
         os.path.join(args.build_dir, "cpp_impl", "threadspec_cpp_executor")
-    status = 0
-    runs = [("cpython", ["--impl", "cpython"] + (["--python", args.python] if args.python else [])),
-            ("cpp", ["--impl", "cpp", "--executor", executor])]
-    for name, extra in runs:
-        print("\n=== %s ===" % name)
-        sys.stdout.flush()
-        rc = main(["run"] + extra + common + ["--json", os.path.join(out, name + ".json"),
-                                             "--junit", os.path.join(out, name + ".junit.xml")])
-        status = status or rc
-    print("\n=== diff: cpython vs cpp ===")
-    try:
-        a, b = diff.load_results(os.path.join(out, "cpython.json")), diff.load_results(os.path.join(out, "cpp.json"))
-    except diff.DiffError as exc:
-        raise UsageError(str(exc))
-    diffs = diff.compare(a, b)
-    print(diff.render(a, b, diffs, show_info=False))
-    if any(not d["declared"] for d in diffs):
-        status = status or 1
-    print("\nthreadspec suite: results in %s/ (cpython.json, cpp.json, *.junit.xml): %s" %
-          (os.path.relpath(out), "OK" if status == 0 else "FAILED"))
+    implementations = _chosen(args, executor)
+    if not implementations:
+        raise UsageError("no implementation to run")
+    all_ids = known_ids(everything, errors, bool(args.specs))
+    status, outcomes, lines = _run_each(implementations, selected, errors, all_ids, _options(args),
+                                        lambda o: o.write(directory=args.out))
+    baseline = next((o for o in outcomes if o.impl.name == "cpython" and o.impl.python and
+                     os.path.realpath(o.impl.python) == os.path.realpath(shutil.which("python3") or "")),
+                    next((o for o in outcomes if o.impl.name == "cpython"), outcomes[0]))
+    for o in outcomes:
+        if o is baseline:
+            continue
+        print("\n=== diff: %s vs %s ===" % (baseline.impl.label(), o.impl.label()))
+        diffs = diff.compare(baseline.doc, o.doc)
+        print(diff.render(baseline.doc, o.doc, diffs, show_info=False))
+        if any(not d["declared"] for d in diffs):
+            status = status or 1
+    print("\nthreadspec suite:")
+    for line in lines:
+        print("  " + line)
+    print("results in %s/ (KEY.json, KEY.junit.xml per implementation): %s" %
+          (os.path.relpath(args.out), "OK" if status == 0 else "FAILED"))
     return status
 
 
@@ -306,32 +405,29 @@ def cmd_matrix(args):
     from . import diff, matrix
     paths = list(args.results or [])
     status = 0
+    docs = []
     if not paths:
-        results_dir = os.path.join(args.out, "results")
-        common = ["--time-scale", repr(args.time_scale), "-j", str(args.jobs), "--repeat", str(args.repeat)]
-        for sel in ("id", "tag"):
-            for value in getattr(args, sel) or []:
-                common += ["--" + sel, value]
-        for spec in args.specs or []:
-            common += ["--specs", spec]
-        status = main(["run", "--all-pythons", "--json-dir", results_dir] + common)
+        selected, errors, everything = _run_args(args)
         executor = args.executor or impls.DEFAULT_CPP_EXECUTOR
-        if os.path.exists(executor):
-            rc = main(["run", "--impl", "cpp", "--executor", executor, "--json",
-                       os.path.join(results_dir, "cpp.json")] + common)
-            status = status or rc
-        else:
-            print("threadspec: no C++ executor at %s; the matrix has no cpp column (build it, or pass --executor)"
-                  % executor)
-        paths = sorted(os.path.join(results_dir, f) for f in os.listdir(results_dir) if f.endswith(".json"))
+        results_dir = os.path.join(args.out, "results")
+        all_ids = known_ids(everything, errors, bool(args.specs))
+        status, outcomes, _ = _run_each(_chosen(args, executor), selected, errors, all_ids, _options(args),
+                                        lambda o: o.write(directory=results_dir))
+        docs = [o.doc for o in outcomes]
     try:
-        docs = matrix.ordered([diff.load_results(p) for p in paths])
+        docs += [diff.load_results(p) for p in paths]
     except diff.DiffError as exc:
         raise UsageError(str(exc))
+    docs = matrix.ordered(docs)
     report.write_atomic(os.path.join(args.out, "matrix.md"), matrix.markdown(docs))
     report.write_atomic(os.path.join(args.out, "matrix.html"), matrix.html_page(docs))
     print("threadspec: wrote %s and %s" % (os.path.join(args.out, "matrix.md"), os.path.join(args.out, "matrix.html")))
     return status
+
+
+def registry_option(sp):
+    sp.add_argument("--registry", metavar="FILE", help="registry file of user implementations (default: "
+                    "$THREADSPEC_IMPLEMENTATIONS, else ~/.config/threadspec/implementations.yaml)")
 
 
 def build_parser():
@@ -340,8 +436,9 @@ def build_parser():
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
-    v = sub.add_parser("validate", help="validate scenario files (default: all of specs/) and expectations files")
-    v.add_argument("files", nargs="*", help="scenario files or directories")
+    v = sub.add_parser("validate", help="validate scenario files (default: all of specs/), expectations files and "
+                       "registry files")
+    v.add_argument("files", nargs="*", help="scenario, expectations or registry files, or directories of scenarios")
     v.set_defaults(func=cmd_validate)
 
     def filters(sp):
@@ -368,39 +465,62 @@ def build_parser():
 
     r = sub.add_parser("run", help="run scenarios on an implementation and check them")
     filters(r)
-    r.add_argument("--impl", choices=("cpython", "cpp"), default="cpython", help="implementation (default cpython)")
-    r.add_argument("--python", metavar="PATH", help="interpreter for --impl cpython (default: python3 on PATH)")
-    r.add_argument("--all-pythons", action="store_true", help="run on every interpreter found (pyenv, python3)")
+    r.add_argument("--impl", action="append", metavar="NAME",
+                   help="implementation: cpython, pypy, jython, cpp, NAME-VERSION (cpython-3.9) or a registered name; "
+                        "repeatable (default cpython: python3 on PATH); `threadspec implementations` lists them")
+    r.add_argument("--python", metavar="PATH", help="the reference executor on this interpreter")
+    r.add_argument("--all-pythons", action="store_true",
+                   help="run on every Python implementation found (each CPython, PyPy, Jython, registered ones)")
     r.add_argument("--executor", metavar="PATH", help="C++ executor binary for --impl cpp")
     r.add_argument("--literal", action="store_true", help="run each scenario's python block as is (spec 10)")
-    r.add_argument("--expectations", metavar="FILE", help="expectations file (default: the implementation's own)")
+    r.add_argument("--expectations", action="append", metavar="FILE",
+                   help="expectations file, repeatable (default: the implementation's own)")
+    registry_option(r)
     r.add_argument("--repeat", type=int, default=1, metavar="N", help="run each scenario N times; histogram of orderings")
     r.add_argument("-j", "--jobs", type=int, default=1, metavar="N", help="scenarios run in parallel")
     r.add_argument("--time-scale", type=float, default=1.0, metavar="F", help="multiply every sleep, timeout and timing by F")
     r.add_argument("--json", metavar="FILE", help="write the results JSON")
-    r.add_argument("--json-dir", metavar="DIR", help="write one results JSON per implementation into DIR")
+    r.add_argument("--json-dir", metavar="DIR",
+                   help="write KEY.json and KEY.junit.xml per implementation into DIR (KEY: name-release)")
     r.add_argument("--junit", metavar="FILE", help="write JUnit XML")
     r.add_argument("-v", "--verbose", action="store_true", help="show output and histograms for every scenario")
     r.set_defaults(func=cmd_run)
 
-    s = sub.add_parser("suite", help="build the C++ executor, run every scenario on CPython and C++, compare")
-    s.add_argument("--python", metavar="PATH", help="interpreter for the CPython side (default python3)")
+    i = sub.add_parser("implementations", help="list the implementations this machine has")
+    i.add_argument("--executor", metavar="PATH", help="C++ executor (default build/cpp_impl/threadspec_cpp_executor)")
+    i.add_argument("--json", action="store_true", help="print JSON")
+    registry_option(i)
+    i.set_defaults(func=cmd_implementations)
+
+    ce = sub.add_parser("check-executor", help="check an executor against the protocol (spec 8) and print "
+                        "what it violates")
+    ce.add_argument("--deadline", type=float, default=20.0, metavar="S",
+                    help="seconds each check's program may run after it started (default 20)")
+    ce.add_argument("command", nargs=argparse.REMAINDER, metavar="CMD [ARGS...]",
+                    help="the executor and its arguments (as it is registered)")
+    ce.set_defaults(func=cmd_check_executor)
+
+    def many(sp, scale):
+        filters(sp)
+        sp.add_argument("--impl", action="append", metavar="NAME", help="only this implementation (repeatable; "
+                        "default: every one found)")
+        sp.add_argument("--time-scale", type=float, default=scale, metavar="F")
+        sp.add_argument("-j", "--jobs", type=int, default=2, metavar="N")
+        sp.add_argument("--repeat", type=int, default=1, metavar="N")
+        registry_option(sp)
+
+    s = sub.add_parser("suite", help="build the C++ executor, run every scenario on every implementation, compare")
+    many(s, 0.1)
     s.add_argument("--build-dir", default=os.path.join(ROOT, "build"), metavar="DIR")
     s.add_argument("--no-build", action="store_true", help="use the executor already built in --build-dir")
     s.add_argument("--out", default=os.path.join(ROOT, "results"), metavar="DIR", help="results directory")
-    s.add_argument("--time-scale", type=float, default=0.1, metavar="F")
-    s.add_argument("-j", "--jobs", type=int, default=2, metavar="N")
-    s.add_argument("--repeat", type=int, default=1, metavar="N")
     s.set_defaults(func=cmd_suite)
 
     m = sub.add_parser("matrix", help="results of every implementation as a Markdown table and an HTML page")
-    filters(m)
+    many(m, 0.1)
     m.add_argument("results", nargs="*", metavar="RESULTS.json", help="read these results instead of running")
     m.add_argument("--out", default=os.path.join(ROOT, "results", "matrix"), metavar="DIR")
     m.add_argument("--executor", metavar="PATH", help="C++ executor (default build/cpp_impl/threadspec_cpp_executor)")
-    m.add_argument("--time-scale", type=float, default=0.1, metavar="F")
-    m.add_argument("-j", "--jobs", type=int, default=2, metavar="N")
-    m.add_argument("--repeat", type=int, default=1, metavar="N")
     m.set_defaults(func=cmd_matrix)
 
     d = sub.add_parser("diff", help="compare two results files; non-zero when they differ beyond declared differences")

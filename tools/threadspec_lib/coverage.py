@@ -6,7 +6,7 @@ Lib/test/lock_tests.py and Lib/test/test_threading_local.py, keyed by file then 
 
     scenarios: [ID, ...]      covered by these scenarios
     out_of_scope: REASON      not observable through the threading API (CPython internals...)
-    pending: REASON           observable, not yet written as a scenario (e.g. "format 2 (fork)")
+    pending: REASON           observable, not yet a scenario (what the format cannot say yet)
 
 and an optional `note`. check() finds every disagreement between the map, the real test
 files and the scenarios; render_markdown() makes specs/cpython/COVERAGE.md from the map.
@@ -116,8 +116,9 @@ def citation(scenario):
 
 def check(cov, scenarios, real=None):
     """Every problem, as text: methods of the real files missing from the map (or mapped but no
-    longer in them), mapped ids that are no scenario, scenarios citing a method whose map entry
-    does not list them, and sources that name a test file in a form the map cannot follow.
+    longer in them), mapped ids that are no scenario, and scenarios citing a method (a source of
+    exactly the form "FILE ClassName.test_method"; prose that mentions a test file is no
+    citation) whose map entry does not list them.
     `real` is {file: [method]} or None (the real files are not installed: those checks are skipped)."""
     problems = []
     ids = {sc.id for sc in scenarios}
@@ -136,11 +137,8 @@ def check(cov, scenarios, real=None):
                 if sid not in ids:
                     problems.append("%s %s: maps to %r, which is no scenario" % (fname, method, sid))
     for sc in scenarios:
-        src = sc.data.get("source", {}).get("cpython") or ""
         cited = citation(sc)
         if cited is None:
-            if any(src.startswith(f) for f in FILES):
-                problems.append("%s (%s): source %r must read 'FILE ClassName.test_method'" % (sc.id, sc.path, src))
             continue
         fname, method = cited
         entry = cov.get(fname, {}).get(method)

@@ -51,9 +51,14 @@ def load_results(path):
 
 
 def label(doc):
+    """'pypy 7.3.11 (Python 3.9.16)', 'cpython 3.11.7', 'literal-cpython 3.11.7'."""
     impl = doc["implementation"]
-    return "%s %s%s" % (impl.get("name") or impl["kind"], impl.get("version"),
-                        " (literal)" if doc.get("mode") == "literal" else "")
+    release = impl.get("release") or impl.get("version")
+    language = impl.get("language") or impl.get("emulates")
+    text = "%s %s" % (impl.get("name") or impl.get("kind"), release)
+    if language and language != release:
+        text += " (Python %s)" % language
+    return text
 
 
 def _multiset(sample, stream):

@@ -2,96 +2,18 @@
 (specs/README.md section 9), repeated runs, verdicts and the outcome histogram."""
 
 import collections
-import json
 import os
-import re
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-import yaml
+from . import checker, checkpool, conditions, containment, limits, procs, runner
+from .expectations import Expectations, ExpectationSet  # noqa: F401 (the engine's vocabulary)
 
-from . import checker, checkpool, containment, limits, procs, runner, versions
-from .impls import LITERAL_BOOTSTRAP
-from .loader import ScenarioError, _Document
-
-_SCALE_RE = re.compile(r"^\s*(==|!=|>=|<=|>|<)\s*(\d+(?:\.\d+)?)\s*$")
 DEFAULT_TIMEOUT = 20.0
-STARTUP_ALLOWANCE = 5.0   # seconds added to every deadline for interpreter start-up
-
-
-class Expectations(object):
-    """An implementation's declared differences: entries by scenario id."""
-
-    def __init__(self, path=None, entries=()):
-        self.path, self.entries = path, list(entries)
-
-    @classmethod
-    def load(cls, path, known_ids):
-        if not os.path.exists(path):
-            raise ScenarioError(path, None, None, "expectations file not found")
-        from . import inputlimits
-        try:
-            with open(path, "rb") as f:
-                raw = f.read(limits.MAX_FILE_BYTES + 1)
-        except (IOError, OSError) as exc:
-            raise ScenarioError(path, None, None, "cannot read the file: %s" % exc.strerror)
-        inputlimits.check_size(path, raw)
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise ScenarioError(path, raw[:exc.start].count(b"\n") + 1, None, "the file is not UTF-8")
-        inputlimits.prescan(path, text)
-        doc = _Document(path, text)
-        inputlimits.check_values(path, doc.data, doc.line)
-        data = doc.data
-        if not isinstance(data, dict) or not isinstance(data.get("entries") or [], list):
-            raise ScenarioError(path, 1, None, "an expectations file is a mapping with 'implementation' and 'entries'")
-        for key in data:
-            if key not in ("implementation", "entries"):
-                raise doc.error((key,), "unknown key %r (known: implementation, entries)" % key)
-        entries = []
-        for i, e in enumerate(data.get("entries") or []):
-            here = ("entries", i)
-            if not isinstance(e, dict):
-                raise doc.error(here, "an entry is a mapping with id, status and reason")
-            for key in e:
-                if key not in ("id", "when", "status", "reason"):
-                    raise doc.error(here + (key,), "unknown key %r (known: id, when, status, reason)" % key)
-            for key in ("id", "status", "reason"):
-                if not isinstance(e.get(key), str) or not e.get(key):
-                    raise doc.error(here + (key,), "%s is required (a non-empty string)" % key)
-            if e["status"] not in ("fail", "skip"):
-                raise doc.error(here + ("status",), "status must be 'fail' or 'skip', not %r" % e["status"])
-            if e["id"] not in known_ids:
-                raise doc.error(here + ("id",), "no scenario has id %r" % e["id"])
-            when = e.get("when", {})
-            if not isinstance(when, dict) or set(when) - {"python", "time_scale"}:
-                raise doc.error(here + ("when",), "when takes python (a version spec) and time_scale (e.g. '<1')")
-            if "time_scale" in when and not _SCALE_RE.match(str(when["time_scale"])):
-                raise doc.error(here + ("when", "time_scale"), "time_scale must look like '<1' or '>=0.5'")
-            if "python" in when:
-                try:
-                    versions.matches(when["python"], "3.0")
-                except ValueError as exc:
-                    raise doc.error(here + ("when", "python"), str(exc))
-            e = dict(e, line=doc.line(here))
-            entries.append(e)
-        return cls(path, entries)
-
-    def lookup(self, scenario_id, version, time_scale=1.0):
-        for e in self.entries:
-            when = e.get("when", {})
-            if e["id"] != scenario_id:
-                continue
-            if "python" in when and not versions.matches(when["python"], version):
-                continue
-            if "time_scale" in when:
-                op, bound = _SCALE_RE.match(str(when["time_scale"])).groups()
-                if not versions._OPS[op](time_scale, float(bound)):
-                    continue
-            return e
-        return None
+# Seconds added to every scaled deadline, counted from the program's start (spec 7.6): the
+# scheduling noise of a loaded machine does not shrink with the time scale.
+DEADLINE_NOISE = 5.0
 
 
 class ScenarioResult(object):
@@ -136,28 +58,16 @@ class ScenarioResult(object):
 
 def _one_run(scenario, impl, expect, time_scale, workdir, index):
     timeout = scenario.data.get("timeout", DEFAULT_TIMEOUT)
-    deadline = min(timeout * time_scale + STARTUP_ALLOWANCE, limits.MAX_DEADLINE)
+    deadline = min(timeout * time_scale + DEADLINE_NOISE, limits.MAX_DEADLINE)
     want_exit = expect.get("exit", 0)
     running_after = want_exit["running_after"] * time_scale if isinstance(want_exit, dict) and \
         "running_after" in want_exit else None
     env = dict(os.environ)
     env.pop("PYTHONSTARTUP", None)
     env.pop("PYTHONUNBUFFERED", None)
-    if impl.kind == "literal":
-        program = os.path.join(workdir, "%s.%d.py" % (re.sub(r"[^A-Za-z0-9_.-]", "_", scenario.id), index))
-        with open(program, "w") as f:
-            f.write(scenario.data["python"])
-        argv = [impl.python, "-c", LITERAL_BOOTSTRAP, program, repr(time_scale)]
-        stdin, trace = b"", None
-    else:
-        trace = os.path.join(workdir, "%s.%d.trace.jsonl" % (re.sub(r"[^A-Za-z0-9_.-]", "_", scenario.id), index))
-        if os.path.exists(trace):   # executors append: never mix two runs' traces
-            os.unlink(trace)
-        argv = impl.argv
-        stdin = json.dumps({"protocol": scenario.protocol, "time_scale": time_scale, "trace": trace,
-                            "scenario": scenario.canonical()}).encode("utf-8")
-    raw = runner.run_process(argv, stdin, deadline, running_after, env=env, trace_path=trace)
-    return raw
+    req = impl.request(scenario, time_scale, workdir, index)
+    return runner.run_process(req.argv, req.stdin, deadline, running_after, env=env, trace_path=req.trace,
+                              startup_allowance=impl.startup_allowance)
 
 
 def unsupported(scenario, impl):
@@ -188,22 +98,18 @@ def run_scenario(scenario, impl, expectations, time_scale=1.0, repeat=1, workdir
     replaces checker.check (run_all checks in killable worker processes)."""
     check = check or checker.check
     t0 = time.monotonic()
-    version = impl.emulates or impl.version
-    if impl.kind == "literal":
-        if "python" not in scenario.data:
-            return ScenarioResult(scenario, "skip", "the scenario has no python block")
-        if versions.parse_version(impl.version) < (3, 6):
-            return ScenarioResult(scenario, "skip", "literal mode runs Python 3.6+ code; this is %s" % impl.version)
-    reason = scenario.skip_reason(version)
+    run = conditions.Run.of(impl, time_scale)
+    reason = impl.skip_reason(scenario) or scenario.skip_reason(impl.language)
     if reason:
         return ScenarioResult(scenario, "skip", reason)
-    declared = expectations.lookup(scenario.id, version, time_scale) if expectations else None
+    declared = expectations.find(scenario.id, run) if expectations else None
     if declared and declared["status"] == "skip":
-        return ScenarioResult(scenario, "skip", "declared in %s: %s" % (os.path.relpath(expectations.path), declared["reason"]))
+        return ScenarioResult(scenario, "skip", "declared in %s: %s" % (os.path.relpath(declared["file"]),
+                                                                        declared["reason"]))
     why = unsupported(scenario, impl)
     if why:
         return ScenarioResult(scenario, "error", why)
-    expect, variant_reasons = scenario.effective_expect(version)
+    expect, variant_reasons = scenario.effective_expect(run)
     result = ScenarioResult(scenario, "pass")
     result.variant_reasons = variant_reasons
     for i in range(repeat):
@@ -244,13 +150,15 @@ def run_scenario(scenario, impl, expectations, time_scale=1.0, repeat=1, workdir
             result.verdict = "fail"
             result.violations = [checker.Violation(
                 "unexpected-pass", "%s declares this scenario fails (%s), but %d of %d runs passed: "
-                "remove or narrow the entry (line %s)" % (os.path.relpath(expectations.path), declared["reason"],
+                "remove or narrow the entry (line %s)" % (os.path.relpath(declared["file"]), declared["reason"],
                                                           result.runs - result.failed_runs, result.runs, declared["line"]))]
     return result
 
 
 def _output(raw):
-    return {"stdout": [t for t, _ in raw.out], "stderr": [t for t, _ in raw.err], "end": raw.end,
+    # bounded (specs/README.md, Limits): the first and last lines of each stream
+    return {"stdout": limits.clip_list([t for t, _ in raw.out], limits.SAMPLE_LINES),
+            "stderr": limits.clip_list([t for t, _ in raw.err], limits.SAMPLE_LINES), "end": raw.end,
             "duration": round(raw.duration, 3)}
 
 
@@ -271,6 +179,7 @@ def run_all(scenarios, impl, expectations, time_scale=1.0, repeat=1, jobs=1, pro
             return containment.guard(error, run_scenario, sc, impl, expectations, time_scale, repeat, workdir,
                                      stop, checks.check)
         try:
+            checks.start(min(max(1, jobs), len(scenarios)))
             futures += [pool.submit(one, sc) for sc in scenarios]
             results = []
             for fut in futures:   # a blocking wait that Ctrl-C interrupts (POSIX, Python 3.2+)

@@ -194,6 +194,7 @@ class _Parser(object):
         return items
 
     def postfix(self):
+        callable_name = self.peek()[0] == "name"   # only a NAME written as such can be called
         tree = self.atom()
         while True:
             if self.at("."):
@@ -208,7 +209,7 @@ class _Parser(object):
                     tree = ("attr", tree, value)
             elif self.at("("):
                 col = self.peek()[2]
-                if tree[0] != "name":
+                if tree[0] != "name" or not callable_name:
                     raise ExprError("only functions (roots, builtins) and methods can be called", col)
                 self.take()
                 tree = ("call", tree[1], self.args(")"))

@@ -24,6 +24,7 @@ CHECK_SECONDS = 60.0                # checking one run (regular expressions incl
 
 # Reports
 SHOWN_LINES = 20                    # lines shown of a list: the first and last halves
+SAMPLE_LINES = 200                  # lines kept of a stream in results (sample, first_failure)
 SHOWN_CHARS = 400                   # characters shown of one line in a message
 MAX_VIOLATIONS = 50                 # violations kept per run
 

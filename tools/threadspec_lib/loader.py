@@ -11,7 +11,7 @@ import re
 
 import yaml
 
-from . import expr, versions, vocabulary
+from . import conditions, expr, versions, vocabulary
 
 SPECS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "specs")
 SCHEMA_PATH = os.path.join(SPECS_DIR, "scenario.schema.json")
@@ -47,13 +47,18 @@ def field_name(path):
     return out
 
 
+# libyaml's safe loader when PyYAML was built with it (Debian's is): it composes the same
+# nodes, with their marks, about twenty times faster than the pure-Python one.
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 class _Document:
     """A YAML document as plain data plus the line of every node, by data path."""
 
     def __init__(self, path, text):
         self.path = path
         self.lines = {}
-        loader = yaml.SafeLoader(text)
+        loader = _SafeLoader(text)
         try:
             node = loader.get_single_node()
             if node is None:
@@ -140,12 +145,22 @@ def _offending_key(error):
     return []
 
 
+def _sub_validator(schema_path):
+    """A validator of the part of the schema at schema_path (cached: building one is costly)."""
+    key = ("sub",) + tuple(schema_path)
+    if key not in _schema_cache:
+        validator, cls, schema = _validator()
+        sub = schema
+        for part in schema_path:
+            sub = sub[part]
+        _schema_cache[key] = cls(sub, resolver=validator.resolver)
+    return _schema_cache[key]
+
+
 def _check_schema(doc, instance, schema_path, data_path):
-    validator, cls, schema = _validator()
-    sub = schema
-    for part in schema_path:
-        sub = sub[part]
-    v = cls(sub, resolver=validator.resolver)
+    v = _sub_validator(schema_path)
+    if v.is_valid(instance):
+        return
     errors = sorted(v.iter_errors(instance), key=lambda e: list(e.absolute_path))
     if errors:
         message, rel = _schema_message(errors[0])
@@ -173,12 +188,16 @@ class Scenario(object):
     def line_of(self, *path):
         return self.doc.line(path)
 
-    def effective_expect(self, version):
-        """expect with the variants whose `when` matches `version` applied, and the reasons."""
+    def effective_expect(self, run):
+        """expect with the variants whose `when` holds for `run` applied, and their reasons.
+        run: a conditions.Run, or a Python version string (then conditions on the
+        implementation or its release do not hold)."""
+        if isinstance(run, str):
+            run = conditions.Run((), run)
         expect = dict(self.data["expect"])
         reasons = []
         for variant in self.data.get("variants", []):
-            if versions.matches(variant["when"]["python"], version):
+            if conditions.holds(variant["when"], run):
                 expect.update(variant["expect"])
                 reasons.append(variant["reason"])
         return expect, reasons
@@ -280,8 +299,11 @@ class _Semantics(object):
         self.functions = data.get("functions", {})
         self.created = set()        # every variable some step creates
         self.params = set()
+        self.scope = None           # the function being walked; None: main
+        self.created_in = {None: set()}   # scope -> the variables its steps create
+        self.params_of = {}
         self.thread_labels = set()  # variables (and start_new_thread labels) that label threads
-        self.uses = []              # (name, path, what): a variable that must exist
+        self.uses = []              # (name, path, what, scope, created above it in main)
         self.calls = []             # (fn, path, what, min_params)
         self.protocol = 1
         self.protocol_reason = None
@@ -299,8 +321,12 @@ class _Semantics(object):
                         raise self.doc.error(("functions", fname, "params", i),
                                              "parameter name %r is a Python keyword" % p)
                     self.params.add(p)
+            self.scope = fname
+            self.created_in[fname] = set()
+            self.params_of[fname] = set(fn.get("params", [])) if isinstance(fn, dict) else set()
             body_path = ("functions", fname) if isinstance(fn, list) else ("functions", fname, "body")
             self.steps(fn if isinstance(fn, list) else fn["body"], body_path, in_handler=False)
+        self.scope = None
         self.steps(self.data["main"], ("main",), in_handler=False)
         self.finish()
 
@@ -322,21 +348,21 @@ class _Semantics(object):
         spec = self.vocab.steps[name]
         self.steps_used.setdefault(name, self.doc.line(here))
         self.need(spec.protocol, here, "step %r" % name)
-        self.value(spec.key, step[name], here + (name,), name, in_handler)
+        fields = [(spec.key, step[name], name)]
         for key, value in step.items():
-            if key == name:
-                continue
-            field = spec.fields[key]
-            self.need(field.protocol, here + (key,), "field %r of %s" % (key, name))
-            self.value(field.kind, value, here + (key,), name, in_handler, (name, key) in _SELF_FUNCTIONS)
+            if key != name:
+                self.need(spec.fields[key].protocol, here + (key,), "field %r of %s" % (key, name))
+                fields.append((spec.fields[key].kind, value, key))
+        # What the step reads, then what it creates, then its bodies (which see both).
+        for phase in _PHASES:
+            for kind, value, key in fields:
+                if _phase(kind, value) == phase:
+                    self.value(kind, value, here + (key,), name, in_handler, (name, key) in _SELF_FUNCTIONS)
         # rules of single steps
         if name == "for" and ("range" in step) == ("in" in step):
             raise self.doc.error(here, "a for step needs exactly one of 'range' or 'in'")
         if name == "try" and "except" not in step and "finally" not in step:
             raise self.doc.error(here + ("try",), "a try step needs 'except' or 'finally'")
-        if name == "reraise" and not in_handler:
-            raise self.doc.error(here + ("reraise",), "reraise is a bare raise: it belongs in the do of an "
-                                 "except handler")
         if name in ("thread", "timer"):
             self.thread_labels.add(step[name])
         if name == "start_new_thread" and "label" in step:
@@ -349,8 +375,9 @@ class _Semantics(object):
             if value in expr.KEYWORDS:
                 raise self.doc.error(path, "%r is a word of the expression language, not a variable name" % value)
             self.created.add(value)
+            self.created_in[self.scope].add(value)
         elif kind == "var":
-            self.uses.append((value, path, step))
+            self.use(value, path, step)
         elif kind == "fn":
             self.calls.append((value, path, step, "at least one" if self_function else None))
         elif kind == "fn-or-default":
@@ -406,7 +433,7 @@ class _Semantics(object):
             self.need(self.vocab.exceptions[value][0], path, "exception type %r" % value)
         elif kind == "assign-target":
             if "." in value:
-                self.uses.append((value.split(".")[0], path, step))
+                self.use(value.split(".")[0], path, step)
             else:
                 self.value("new-var", value, path, step, in_handler)
 
@@ -424,7 +451,7 @@ class _Semantics(object):
             self.need(2, path, "the expression %r" % source)
         for node in expr.walk(tree):
             if node[0] == "name":
-                self.uses.append((node[1], path, "expression %r" % source))
+                self.use(node[1], path, "expression %r" % source)
             elif node[0] == "call":
                 name = node[1]
                 if name in self.vocab.roots:
@@ -434,6 +461,9 @@ class _Semantics(object):
                 else:
                     raise self.doc.error(path, "in %r: %s is not a function (roots: %s; builtins: %s)" % (
                         source, name, ", ".join(self.vocab.roots), ", ".join(self.vocab.builtins)))
+
+    def use(self, name, path, what):
+        self.uses.append((name, path, what, self.scope, name in self.created_in[None]))
 
     # -- whole-scenario checks
     def finish(self):
@@ -447,7 +477,9 @@ class _Semantics(object):
                 raise self.doc.error(path, "excepthook function %r must take exactly one parameter (args)" % fn)
             if params == "at least one" and n < 1:
                 raise self.doc.error(path, "%s function %r must take the object as its first parameter" % (step, fn))
-        for name, path, what in self.uses:
+        for name, path, what, scope, above in self.uses:
+            if self.protocol >= 2 and name in known and not self._visible(name, scope, above):
+                raise self.doc.error(path, self._not_visible(name, scope, what))
             if name in known:
                 continue
             if what.startswith("expression"):
@@ -460,6 +492,35 @@ class _Semantics(object):
                                      "parameter, and is no root (%s)" % (what, name, ", ".join(self.vocab.roots)))
             raise self.doc.error(path, "%s uses %r, which no step creates and no function takes as a parameter" %
                                  (what, name))
+
+
+    def _visible(self, name, scope, above):
+        """Protocol 2 scoping (spec 4.6): main reads what main's steps above create; a
+        function reads its parameters, what its own steps create, and main's variables."""
+        if scope is None:
+            return above
+        return name in self.params_of[scope] or name in self.created_in[scope] or name in self.created_in[None]
+
+    def _not_visible(self, name, scope, what):
+        if scope is None:
+            if name in self.created_in[None]:
+                return "%s reads %r before any step of main above it creates it" % (what, name)
+            return ("%s reads %r, which only functions create (as their locals) or take as a parameter; "
+                    "main cannot see it" % (what, name))
+        return ("%s in function %r reads %r, which is neither its parameter, nor created by its steps, nor a "
+                "variable of main (it is another function's local)" % (what, scope, name))
+
+
+# The order in which a step's fields are checked: reads, then creations, then bodies.
+_PHASES = ("read", "create", "body")
+
+
+def _phase(kind, value):
+    if kind in ("steps", "handlers"):
+        return "body"
+    if kind == "new-var" or (kind == "assign-target" and "." not in value):
+        return "create"
+    return "read"
 
 
 def _check_semantics(doc, data):

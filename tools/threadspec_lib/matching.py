@@ -26,7 +26,7 @@ import bisect
 import json
 
 OK, NONE, AMBIGUOUS = "ok", "none", "ambiguous"
-SEARCH_BUDGET = 50000      # backtracking steps before a stream is declared ambiguous
+SEARCH_BUDGET = 50000      # search steps (a line placed or taken back) beyond two per line
 POOL = -1                  # the target "an item without order key"
 _START = ((-1, ((0, 0),)),)   # a group's state before its first line: virtual item -1, count 0
 

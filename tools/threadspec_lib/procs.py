@@ -62,6 +62,16 @@ def preexec(parent=None):
     return _child
 
 
+def spawn_lock():
+    """Held while a child is created and registered (see spawn)."""
+    return _known_lock
+
+
+def add_known(pid):
+    """Register a child created under spawn_lock()."""
+    _known.add(pid)
+
+
 def spawn(start):
     """start() -> a Popen, registered as known before any sweep can see it unknown."""
     with _known_lock:
@@ -76,13 +86,20 @@ def unregister(pid):
 
 
 def _stat(pid):
-    """(ppid, pgid) of a process (a zombie too), or None when it is gone."""
+    """(ppid, pgid, start time in clock ticks since boot) of a process (a zombie too), or
+    None when it is gone."""
     try:
         with open("/proc/%d/stat" % pid, "rb") as f:
             fields = f.read().rsplit(b")", 1)[1].split()
-        return int(fields[1]), int(fields[2])
+        return int(fields[1]), int(fields[2]), int(fields[19])
     except (OSError, IndexError, ValueError):
         return None
+
+
+def start_time(pid):
+    """A process's start time (clock ticks since boot), or None."""
+    st = _stat(pid)
+    return st[2] if st else None
 
 
 def _pids():
@@ -101,11 +118,12 @@ def _has_token(pid, token):
         return False
 
 
-def sweep(token=None, pgid=None, orphans=False):
+def sweep(token=None, pgid=None, orphans=False, since=None):
     """Kill the processes of one run: those that carry `token` in their environment or
     are in process group `pgid`; with orphans=True also every orphan this subreaper
     adopted (a child it did not start through spawn(): only when nothing else starts
     processes). Killed children of the harness (adopted orphans, zombies too) are reaped.
+    since: the run's first process's start time; older processes cannot carry its token.
     Children started through spawn() are left alone."""
     me = os.getpid()
     with _known_lock:
@@ -119,7 +137,7 @@ def sweep(token=None, pgid=None, orphans=False):
             continue
         child = st[0] == me
         if (orphans and child and _subreaper[0]) or (pgid is not None and st[1] == pgid) \
-                or (token and _has_token(pid, token)):
+                or (token and (since is None or st[2] >= since) and _has_token(pid, token)):
             doomed.append((pid, child))
     for pid, child in doomed:
         try:
@@ -132,6 +150,24 @@ def sweep(token=None, pgid=None, orphans=False):
             except OSError:
                 pass
     return [pid for pid, _ in doomed]
+
+
+def reap_adopted(pgid):
+    """Kill and reap the harness's children in group pgid that it did not start: processes
+    of a finished run, re-parented to this subreaper when their parent died. A child's
+    pid cannot be reused before it is reaped, so this is safe after the leader was reaped."""
+    me = os.getpid()
+    with _known_lock:
+        known = set(_known)
+    for pid in _pids():
+        st = _stat(pid)
+        if pid in known or st is None or st[0] != me or st[1] != pgid:
+            continue
+        try:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        except OSError:
+            pass
 
 
 def kill_group(proc):

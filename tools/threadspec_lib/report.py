@@ -65,9 +65,10 @@ def results_json(results, impl, options, started, duration, load_errors=()):
     """The results document (tools/results.md)."""
     doc = {
         "schema": RESULTS_SCHEMA,
-        "implementation": {"kind": impl.kind, "name": impl.name, "version": impl.version, "emulates": impl.emulates,
-                           "command": impl.argv if impl.argv else [impl.python]},
-        "mode": "literal" if impl.kind == "literal" else "steps",
+        "implementation": {"name": impl.name, "key": impl.key, "implementation": impl.implementation,
+                           "release": impl.release, "language": impl.language,
+                           "version": impl.release, "emulates": impl.language, "command": impl.command},
+        "mode": impl.mode,
         "host": host_info(),
         "started": started,
         "duration": round(duration, 3),

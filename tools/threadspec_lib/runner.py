@@ -92,28 +92,67 @@ def _reader(pipe, cap, t0):
     pipe.close()
 
 
-class RawRun(object):
-    """What a process did: its lines (text, time), how it ended, the trace events and
-    any problem with the trace or the output's size."""
+def _feed(pipe, data):
+    try:
+        pipe.write(data)
+    except (BrokenPipeError, OSError, ValueError):
+        pass   # it exited (or was killed) without reading its input; its status tells why
+    finally:
+        try:
+            pipe.close()
+        except (BrokenPipeError, OSError):
+            pass
 
-    def __init__(self, out, err, end, duration, trace, problems=(), trace_found=True, overflow=()):
+
+class RawRun(object):
+    """What a process did: its lines (text, time read since spawn), how it ended, the
+    trace events, any problem with the trace or the output's size, and `startup`:
+    seconds from spawn until its program started (None when no start was seen)."""
+
+    def __init__(self, out, err, end, duration, trace, problems=(), trace_found=True, overflow=(), startup=None):
         self.out, self.err, self.end, self.duration, self.trace = out, err, end, duration, trace
         self.problems = list(problems)      # malformed trace events
         self.trace_found = trace_found
         self.overflow = list(overflow)      # output beyond the limits
+        self.startup = startup
 
 
-def run_process(argv, stdin_data, deadline, running_after=None, env=None, trace_path=None):
+def _first_event(path):
+    """True once the trace file holds a whole first event (spec 8.3: `started`)."""
+    try:
+        with open(path, "rb") as f:
+            return f.readline().endswith(b"\n")
+    except (IOError, OSError):
+        return False
+
+
+def _wait_for_start(proc, trace_path, allowance, t0):
+    """Wait until the program starts (the trace's first event appears), the process ends,
+    or `allowance` seconds after spawn. Returns the start time (monotonic), or None."""
+    while True:
+        if _first_event(trace_path):
+            return time.monotonic()
+        if proc.poll() is not None or time.monotonic() - t0 >= allowance:
+            return None
+        time.sleep(0.005)
+
+
+def run_process(argv, stdin_data, deadline, running_after=None, env=None, trace_path=None, startup_allowance=None):
     """Run argv with stdin_data, wait until it exits, or until `running_after` seconds
     (then it is killed and reported as running), or until `deadline` seconds (killed and
     reported as a deadline). Returns a RawRun. The process group, and every process that
     carries the run's token or was orphaned to the harness, is killed before returning,
-    so nothing it started survives."""
+    so nothing it started survives.
+
+    With `startup_allowance` and a trace: both times count from the moment the program
+    starts (its first trace event), which may come up to `startup_allowance` seconds after
+    spawn; without a start within it, they count from spawn plus the allowance."""
     procs.become_subreaper()
     token = procs.new_token()
     env = dict(os.environ if env is None else env)
     env[procs.TOKEN_VAR] = token
     t0 = time.monotonic()
+    base = t0          # when the program started: spawn, until its first trace event says otherwise
     with _live_lock:   # registered before kill_all() can miss it
         proc = procs.spawn(lambda: subprocess.Popen(
             argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
@@ -122,6 +161,7 @@ def run_process(argv, stdin_data, deadline, running_after=None, env=None, trace_
         _live[pgid] = proc
         if _stopping.is_set():
             _killpg(pgid)
+    since = procs.start_time(proc.pid)
     caps = [_Capture("stdout"), _Capture("stderr")]
     readers = [threading.Thread(target=_reader, args=(proc.stdout, caps[0], t0)),
                threading.Thread(target=_reader, args=(proc.stderr, caps[1], t0))]
@@ -130,26 +170,26 @@ def run_process(argv, stdin_data, deadline, running_after=None, env=None, trace_
         for r in readers:
             r.daemon = True
             r.start()
-        try:
-            proc.stdin.write(stdin_data)
-        except (BrokenPipeError, OSError):
-            pass   # it exited without reading its input; its status tells why
-        finally:
-            try:
-                proc.stdin.close()
-            except (BrokenPipeError, OSError):
-                pass
+        # fed by a thread: a program that never reads its input must still meet its deadline
+        writer = threading.Thread(target=_feed, args=(proc.stdin, stdin_data))
+        writer.daemon = True
+        writer.start()
+        readers.append(writer)
+        if startup_allowance is not None and trace_path:
+            started = _wait_for_start(proc, trace_path, startup_allowance, t0)
+            base = started if started is not None else t0 + startup_allowance
         limit = running_after if running_after is not None else deadline
-        if not procs.wait_exit(proc, max(0.0, limit - (time.monotonic() - t0))):
+        if not procs.wait_exit(proc, max(0.0, limit - (time.monotonic() - base))):
             kind = "running" if running_after is not None else "deadline"
-            end = {"kind": kind, "after": round(time.monotonic() - t0, 3)}
+            end = {"kind": kind, "after": round(time.monotonic() - base, 3)}
     finally:
         procs.kill_group(proc)
-        procs.sweep(token, pgid)   # the leader is not reaped yet: pgid is still this run's
+        procs.sweep(token, pgid, since=since)   # the leader is not reaped yet: pgid is still this run's
         proc.wait()
         with _live_lock:
             _live.pop(pgid, None)
         procs.unregister(proc.pid)
+        procs.reap_adopted(pgid)   # re-parented to the harness while the leader died
         for r in readers:
             r.join(5.0)
     duration = time.monotonic() - t0
@@ -164,8 +204,9 @@ def run_process(argv, stdin_data, deadline, running_after=None, env=None, trace_
         else:
             end = {"kind": "exit", "code": rc}
     trace, problems, trace_found = read_trace_checked(trace_path) if trace_path else ([], [], False)
+    startup = base - t0 if trace and trace[0].get("kind") == "started" else None
     return RawRun(caps[0].lines, caps[1].lines, end, duration, trace, problems, trace_found,
-                  caps[0].problems() + caps[1].problems())
+                  caps[0].problems() + caps[1].problems(), startup)
 
 
 def read_trace(path):
@@ -267,6 +308,17 @@ def observation(raw, traced):
             for l in ls:
                 if l.seq is None:
                     l.t -= offset
+    # Times count from the moment the program started (the `started` event, spec 8.3):
+    # on the trace clock, its `t`; on the read clock, the start-up the runner measured.
+    started = raw.trace[0] if raw.trace and raw.trace[0].get("kind") == "started" else None
+    if pairs:
+        shift = float(started.get("t") or 0.0) if started else 0.0
+    else:
+        shift = raw.startup or 0.0
+    if shift:
+        for ls in lines.values():
+            for l in ls:
+                l.t -= shift
     return Observation(lines, raw.end, raw.duration, traced, problems, raw.overflow)
 
 

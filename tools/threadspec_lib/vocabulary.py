@@ -14,6 +14,7 @@ VOCABULARY_PATH = os.path.join(ROOT, "specs", "vocabulary.yaml")
 SCHEMA_PATH = os.path.join(ROOT, "specs", "scenario.schema.json")
 README_PATH = os.path.join(ROOT, "specs", "README.md")
 CPP_HEADER_PATH = os.path.join(ROOT, "cpp_impl", "executor", "vocabulary_table.hpp")
+EXPRESSION_CASES_PATH = os.path.join(ROOT, "specs", "expression-cases.json")
 
 NAME_PATTERN = "^[A-Za-z_][A-Za-z0-9_]*$"
 EXPR_STRING_PATTERN = r"^\{[^{}]*\}$"
@@ -55,6 +56,10 @@ class Vocabulary(object):
     def __init__(self, data):
         self.protocols = {int(k): v for k, v in data["protocols"].items()}
         self.exceptions = collections.OrderedDict((k, (int(v[0]), v[1])) for k, v in data["exceptions"].items())
+        self.exception_bases = collections.OrderedDict((k, v[2]) for k, v in data["exceptions"].items())
+        for name, base in self.exception_bases.items():
+            if base is not None and base not in self.exceptions:
+                raise ValueError("vocabulary: exception %r derives from unknown %r" % (name, base))
         self.roots = collections.OrderedDict((k, (int(v[0]), v[1])) for k, v in data["roots"].items())
         self.builtins = collections.OrderedDict((k, (int(v[0]), v[1])) for k, v in data["builtins"].items())
         self.steps = collections.OrderedDict((name, Step(name, spec)) for name, spec in data["steps"].items())
@@ -211,7 +216,11 @@ def _table(what, vocab):
                 text += ("; optional " if text else "optional ") + ", ".join("`%s`" % n for n in optional)
             rows.append("| %s | %s |" % (step.name, text or "(none)"))
         return rows
-    table = {"roots": vocab.roots, "builtins": vocab.builtins, "exceptions": vocab.exceptions}[what]
+    if what == "exceptions":
+        return ["| `%s` | %s | %s | %d |" % (name, _md(python), "`%s`" % vocab.exception_bases[name]
+                                              if vocab.exception_bases[name] else "", protocol)
+                for name, (protocol, python) in vocab.exceptions.items()]
+    table = {"roots": vocab.roots, "builtins": vocab.builtins}[what]
     return ["| `%s` | %s | %d |" % (name, _md(python), protocol) for name, (protocol, python) in table.items()]
 
 
@@ -234,29 +243,66 @@ def cpp_header(vocab):
            "struct Field {", "  std::string_view name;", "  std::string_view kind;", "  bool required;",
            "  int protocol;", "};", "",
            "// One step: its name, the protocol that introduced it, the canonical field its own value",
-           "// moves to (empty for a step that takes none), that value's kind, and its fields:",
-           "// kFields[first_field, first_field + field_count).",
+           "// moves to (empty for a step that takes none), that value's kind, and its canonical",
+           "// fields, the role's first: kFields[first_field, first_field + field_count).",
            "struct Step {", "  std::string_view name;", "  int protocol;", "  std::string_view role;",
            "  std::string_view key_kind;", "  std::size_t first_field;", "  std::size_t field_count;", "};", "",
+           "// An exception type a scenario can raise or catch, the nearest listed class it derives",
+           "// from (empty for BaseException), and the protocol that introduced its name.",
+           "struct Exception {", "  std::string_view name;", "  std::string_view base;", "  int protocol;", "};", "",
            "inline constexpr int kMaxProtocol = %d;" % vocab.max_protocol, ""]
     fields, steps = [], []
     for step in vocab.steps.values():
         first = len(fields)
+        if step.role:
+            fields.append('    Field{"%s", "%s", true, %d},' % (step.role, step.key, step.protocol))
         for f in step.fields.values():
             fields.append('    Field{"%s", "%s", %s, %d},' % (step.canonical_name(f.name), f.kind,
                                                                 "true" if f.required else "false", f.protocol))
         steps.append('    Step{"%s", %d, "%s", "%s", %d, %d},' % (step.name, step.protocol, step.role or "",
-                                                                 step.key, first, len(step.fields)))
+                                                                 step.key, first, len(fields) - first))
     out.append("inline constexpr std::array<Field, %d> kFields = {{" % len(fields))
     out += fields
     out += ["}};", ""]
     out.append("inline constexpr std::array<Step, %d> kSteps = {{" % len(steps))
     out += steps
     out += ["}};", ""]
-    out.append("inline constexpr std::array<std::string_view, %d> kExceptions = {{" % len(vocab.exceptions))
-    out += ['    "%s",' % name for name in vocab.exceptions]
+    out.append("inline constexpr std::array<Exception, %d> kExceptions = {{" % len(vocab.exceptions))
+    out += ['    Exception{"%s", "%s", %d},' % (name, vocab.exception_bases[name] or "", protocol)
+            for name, (protocol, _) in vocab.exceptions.items()]
     out += ["}};", "", "}  // namespace threadspec::vocabulary", ""]
     return "\n".join(out)
+
+
+# --------------------------------------------------------------------------- expression cases
+def _json_tree(tree):
+    """A parse tree (expr.py's tuples) as JSON: [TAG, ...] with child trees nested."""
+    if isinstance(tree, tuple):
+        return [_json_tree(x) for x in tree]
+    if isinstance(tree, list):
+        return [_json_tree(x) for x in tree]
+    return tree
+
+
+def expression_cases_text(current):
+    """specs/expression-cases.json with every case's outcome recomputed by expr.py: the
+    shared test vectors an executor's own expression and template parser is checked
+    against (a tree, the template's parts, or the 1-based column of the error)."""
+    from . import expr
+    doc = json.loads(current, object_pairs_hook=collections.OrderedDict)
+    for case in doc["cases"]:
+        for key in ("tree", "parts", "error"):
+            case.pop(key, None)
+        try:
+            if "expr" in case:
+                case["tree"] = _json_tree(expr.parse(case["expr"]))
+            else:
+                case["parts"] = [p if isinstance(p, str) else {"source": p[0], "tree": _json_tree(p[1]),
+                                                                "column": p[2]}
+                                 for p in expr.parse_template(case["template"])]
+        except expr.ExprError as exc:
+            case["error"] = exc.column
+    return json.dumps(doc, indent=1, ensure_ascii=False) + "\n"
 
 
 # --------------------------------------------------------------------------- files
@@ -275,4 +321,7 @@ def generated_files(vocab=None):
         with open(CPP_HEADER_PATH) as f:
             current = f.read()
     out[CPP_HEADER_PATH] = (current, cpp_header(vocab))
+    with open(EXPRESSION_CASES_PATH) as f:
+        current = f.read()
+    out[EXPRESSION_CASES_PATH] = (current, expression_cases_text(current))
     return out

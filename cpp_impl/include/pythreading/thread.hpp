@@ -314,8 +314,9 @@ std::size_t stack_size();
 std::size_t stack_size(std::size_t size);
 
 /// Python's time.sleep(seconds): ValueError("sleep length must be non-negative") if
-/// negative, ValueError("Invalid value NaN (not a number)") for NaN; 0 yields. Provided
-/// because every threading example needs it.
+/// negative, ValueError("Invalid value NaN (not a number)") for NaN, OverflowError
+/// ("timestamp out of range for platform time_t", CPython's text) above TIMEOUT_MAX (or
+/// infinite); 0 yields. Provided because every threading example needs it.
 void sleep(double seconds);
 
 /// threading.ExceptHookArgs. exc_type is the Python class name ("RuntimeError"; for a

@@ -1,0 +1,218 @@
+// The Python objects a scenario makes, each a thin wrapper of the pythreading object that
+// does the work: attributes, methods, str()/repr() and CPython's error texts for what the
+// Python type lacks.
+#pragma once
+
+#include <exception>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "pythreading/thread_annotations.hpp"
+#include "pythreading/threading.hpp"
+#include "value.hpp"
+
+namespace threadspec::executor {
+
+/// A threading.Thread (or Timer, _MainThread, _DummyThread).
+struct ThreadObject : Object {
+  explicit ThreadObject(pythreading::Thread t) : thread(std::move(t)) {}
+  /// A Thread subclass object (make_thread): the program's reference keeps it alive.
+  explicit ThreadObject(std::shared_ptr<pythreading::Thread> subclass)
+      : thread(*subclass), owner(std::move(subclass)) {}
+  pythreading::Thread thread;
+  std::shared_ptr<pythreading::Thread> owner;
+  [[nodiscard]] std::string type_name() const override;
+  [[nodiscard]] std::string repr() const override { return thread.repr(); }
+  Value attr(const std::string& name) override;
+  Value call_method(const std::string& name, const List& args) override;
+  void set_attr(const std::string& name, Value value) override;
+  [[nodiscard]] bool is(const Object& other) const override;
+};
+
+/// A threading.Timer.
+struct TimerObject : ThreadObject {
+  explicit TimerObject(pythreading::Timer t) : ThreadObject(t), timer(std::move(t)) {}
+  pythreading::Timer timer;
+  [[nodiscard]] std::string type_name() const override { return "Timer"; }
+};
+
+/// What `acquire`, `release` and `with` use: Lock, RLock, Semaphore, Condition. The program
+/// acquires and releases in separate steps, which Clang's thread-safety analysis cannot
+/// follow: the overrides opt out of it.
+struct Acquirable : Object {
+  /// V.acquire(blocking, timeout); `timeout` is absent when the step gives none (already
+  /// scaled otherwise). Returns the result Python returns.
+  virtual bool acquire(bool blocking, std::optional<double> timeout) = 0;
+  virtual void release() = 0;
+};
+
+/// What `wait` uses: Event, Condition (bool) and Barrier (its arrival index).
+struct Waitable {
+  virtual ~Waitable() = default;
+  virtual Value wait(std::optional<double> timeout) = 0;
+};
+
+struct LockObject : Acquirable {
+  pythreading::Lock lock;
+  [[nodiscard]] std::string type_name() const override { return "lock"; }
+  [[nodiscard]] std::string tp_name() const override { return "_thread.lock"; }
+  [[nodiscard]] std::string module_name() const override { return "_thread"; }
+  [[nodiscard]] std::string repr() const override;
+  Value attr(const std::string& name) override;
+  bool acquire(bool blocking,
+               std::optional<double> timeout) override PYTHREADING_NO_THREAD_SAFETY_ANALYSIS {
+    return lock.acquire(blocking, timeout.value_or(-1));
+  }
+  void release() override PYTHREADING_NO_THREAD_SAFETY_ANALYSIS { lock.release(); }
+};
+
+struct RLockObject : Acquirable {
+  pythreading::RLock lock;
+  [[nodiscard]] std::string type_name() const override { return "RLock"; }
+  [[nodiscard]] std::string tp_name() const override { return "_thread.RLock"; }
+  [[nodiscard]] std::string module_name() const override { return "_thread"; }
+  [[nodiscard]] std::string repr() const override;
+  bool acquire(bool blocking,
+               std::optional<double> timeout) override PYTHREADING_NO_THREAD_SAFETY_ANALYSIS {
+    return lock.acquire(blocking, timeout.value_or(-1));
+  }
+  void release() override PYTHREADING_NO_THREAD_SAFETY_ANALYSIS { lock.release(); }
+};
+
+struct EventObject : Object, Waitable {
+  pythreading::Event event;
+  [[nodiscard]] std::string type_name() const override { return "Event"; }
+  [[nodiscard]] std::string repr() const override;
+  Value attr(const std::string& name) override;
+  Value call_method(const std::string& name, const List& args) override;
+  Value wait(std::optional<double> timeout) override { return {event.wait(timeout)}; }
+};
+
+struct SemaphoreObject : Acquirable {
+  SemaphoreObject(long value, bool bounded);
+  std::unique_ptr<pythreading::Semaphore> semaphore;
+  bool bounded;
+  long initial;
+  [[nodiscard]] std::string type_name() const override {
+    return bounded ? "BoundedSemaphore" : "Semaphore";
+  }
+  [[nodiscard]] std::string repr() const override;
+  bool acquire(bool blocking,
+               std::optional<double> timeout) override PYTHREADING_NO_THREAD_SAFETY_ANALYSIS {
+    return semaphore->acquire(blocking, timeout);
+  }
+  void release() override PYTHREADING_NO_THREAD_SAFETY_ANALYSIS { semaphore->release(); }
+};
+
+struct ConditionObject : Acquirable, Waitable {
+  /// threading.Condition(lock): lock is a LockObject or RLockObject (kept alive here), or
+  /// null for Condition() with its own RLock. Raises TypeError for another object.
+  explicit ConditionObject(ObjectPtr lock);
+  ObjectPtr lock_ref;
+  std::unique_ptr<pythreading::Condition> condition;
+  [[nodiscard]] std::string type_name() const override { return "Condition"; }
+  [[nodiscard]] std::string repr() const override;
+  bool acquire(bool blocking,
+               std::optional<double> timeout) override PYTHREADING_NO_THREAD_SAFETY_ANALYSIS {
+    return condition->acquire(blocking, timeout.value_or(-1));
+  }
+  void release() override PYTHREADING_NO_THREAD_SAFETY_ANALYSIS { condition->release(); }
+  Value wait(std::optional<double> timeout) override { return {condition->wait(timeout)}; }
+  Value attr(const std::string& name) override { return call_method(name, {}); }
+  Value call_method(const std::string& name, const List& args) override;
+};
+
+struct BarrierObject : Object, Waitable {
+  BarrierObject(long parties, std::function<void()> action, std::optional<double> timeout)
+      : barrier(parties, std::move(action), timeout) {}
+  pythreading::Barrier barrier;
+  [[nodiscard]] std::string type_name() const override { return "Barrier"; }
+  [[nodiscard]] std::string repr() const override;
+  Value attr(const std::string& name) override;
+  Value wait(std::optional<double> timeout) override {
+    return {static_cast<long long>(barrier.wait(timeout))};
+  }
+};
+
+/// A threading.local: per-thread attribute dictionaries.
+/// A threading.local, or (init set) an instance of `class CLASS(threading.local)` whose
+/// __init__(self, *args, **kwargs) runs `init` in every thread that first touches it.
+struct LocalObject : Object {
+  pythreading::local<std::map<std::string, Value>> values;
+  std::string cls;                         // empty: threading.local itself
+  std::function<void(const Value&)> init;  // called with the object itself
+  std::weak_ptr<LocalObject> self;
+  [[nodiscard]] std::string type_name() const override { return cls.empty() ? "_local" : cls; }
+  [[nodiscard]] std::string tp_name() const override {
+    return cls.empty() ? "_thread._local" : cls;
+  }
+  [[nodiscard]] std::string module_name() const override {
+    return cls.empty() ? "_thread" : "__main__";
+  }
+  [[nodiscard]] std::string repr() const override;
+  /// The calling thread's attributes, running __init__ first when this thread has none yet.
+  std::map<std::string, Value>& touch();
+  Value attr(const std::string& name) override;
+  void set_attr(const std::string& name, Value value) override;
+  void del_attr(const std::string& name) override;
+};
+
+/// The argument of threading.excepthook (threading.ExceptHookArgs).
+struct HookArgsObject : Object {
+  explicit HookArgsObject(pythreading::ExceptHookArgs a) : args(std::move(a)) {}
+  pythreading::ExceptHookArgs args;
+  [[nodiscard]] std::string type_name() const override { return "_ExceptHookArgs"; }
+  [[nodiscard]] std::string tp_name() const override { return "_thread._ExceptHookArgs"; }
+  [[nodiscard]] std::string module_name() const override { return "_thread"; }
+  Value attr(const std::string& name) override;
+};
+
+/// "0x7f..." for an object's address, as Python's reprs show it.
+[[nodiscard]] std::string address_of(const void* p);
+
+}  // namespace threadspec::executor
+
+namespace threadspec::executor {
+
+/// An exception caught by `try ... as e`: str() is its message, repr() `Type('message')`.
+struct ExceptionObject : Object {
+  ExceptionObject(std::string type, std::string message, std::exception_ptr e)
+      : type(std::move(type)), message(std::move(message)), exception(std::move(e)) {}
+  std::string type;
+  std::string message;
+  std::exception_ptr exception;
+  [[nodiscard]] std::string type_name() const override { return type; }
+  [[nodiscard]] std::string module_name() const override;
+  [[nodiscard]] std::string str() const override { return message; }
+  [[nodiscard]] std::string repr() const override;
+  Value attr(const std::string& name) override;
+};
+
+/// A tuple (the `args` of an exception): prints as Python prints a tuple.
+struct TupleObject : Object {
+  explicit TupleObject(List items) : items(std::move(items)) {}
+  List items;
+  [[nodiscard]] std::string type_name() const override { return "tuple"; }
+  [[nodiscard]] std::string module_name() const override { return "builtins"; }
+  [[nodiscard]] std::string repr() const override;
+  [[nodiscard]] long long length() const override { return static_cast<long long>(items.size()); }
+};
+
+/// An instance of `class CLASS(object): pass` in __main__: attributes assignable.
+struct PlainObject : Object {
+  explicit PlainObject(std::string cls) : cls(std::move(cls)) {}
+  std::string cls;
+  std::mutex mutex;
+  std::map<std::string, Value> dict;
+  [[nodiscard]] std::string type_name() const override { return cls; }
+  [[nodiscard]] std::string module_name() const override { return "__main__"; }
+  [[nodiscard]] std::string repr() const override;
+  Value attr(const std::string& name) override;
+  void set_attr(const std::string& name, Value value) override;
+  void del_attr(const std::string& name) override;
+};
+
+}  // namespace threadspec::executor

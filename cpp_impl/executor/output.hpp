@@ -1,0 +1,37 @@
+// The program's output (specs/README.md section 8.3): every line goes whole to fd 1 or 2
+// and, when a trace file is open, one JSON event per line is appended to it, both under
+// one lock, each with one write(2), so the trace order is the output order.
+#pragma once
+
+#include <optional>
+#include <string>
+
+namespace threadspec::executor {
+
+/// Opens the trace file for appending (created if missing). Returns false if it cannot be
+/// opened. Call before the program starts threads.
+bool open_trace(const std::string& path);
+
+/// Writes `text` and a newline to fd (1 or 2) and traces it with the calling thread's name
+/// and label. Thread-safe; lines of several threads never tear.
+void emit(int fd, const std::string& text);
+/// Appends the trace's first event, {"kind": "started"}: the program starts now.
+void trace_started();
+/// Emits every line of a multi-line text (an exception report) in order.
+void emit_lines(int fd, const std::string& text);
+
+/// os.fork() with the output lock held across it, so that the child never inherits it
+/// locked; in the child, trace events carry "pid" from then on (section 8.3). Returns
+/// fork()'s result.
+int fork_with_output_lock();
+
+/// The label (section 5.2) of the calling thread's lines: "main", "t[0]", or none for a
+/// thread no step created.
+void set_thread_label(std::optional<std::string> label);
+[[nodiscard]] const std::optional<std::string>& thread_label();
+
+/// The scenario line of the step the calling thread runs (for tracebacks).
+void set_current_line(int line) noexcept;
+[[nodiscard]] int current_line() noexcept;
+
+}  // namespace threadspec::executor

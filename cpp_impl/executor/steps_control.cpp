@@ -1,0 +1,183 @@
+// Handlers of the control steps: assign, sleep, for, forever, call, raise, exit, excepthook.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+
+#include "interpreter.hpp"
+#include "objects.hpp"
+#include "output.hpp"
+#include "pythreading/warnings.hpp"
+
+namespace threadspec::executor {
+
+namespace {
+
+namespace pt = pythreading;
+
+void assign_step(Interpreter& in, const Step& s, Locals* locals) {
+  const std::string& target = s.at("target").word;
+  Value value = in.value(s.at("value").value, locals);
+  const auto dot = target.find('.');
+  if (dot == std::string::npos) {
+    in.assign(target, std::move(value), locals);
+    return;
+  }
+  Value object = in.lookup(target.substr(0, dot), locals);
+  const std::string attr = target.substr(dot + 1);
+  if (auto o = object.get_if<ObjectPtr>()) {
+    (*o)->set_attr(attr, std::move(value));
+  } else {
+    raise("AttributeError", "'" + type_name(object) + "' object has no attribute '" + attr +
+                                "' and no __dict__ for setting new attributes");
+  }
+}
+
+void sleep_step(Interpreter& in, const Step& s, Locals* locals) {
+  pt::sleep(in.seconds(s.at("seconds"), locals));
+}
+
+void for_step(Interpreter& in, const Step& s, Locals* locals) {
+  const std::string& var = s.at("var").word;
+  const auto& body = s.at("body").steps;
+  if (const Field* range = s.find("range")) {
+    const long long n = to_index(in.value(range->value, locals));
+    for (long long i = 0; i < n; ++i) {
+      in.assign(var, Value(i), locals);
+      in.run(body, locals);
+    }
+    return;
+  }
+  Value sequence = in.eval(*s.at("in").expr, locals);
+  List items;
+  if (auto list = sequence.get_if<ListPtr>()) {
+    items = **list;  // Python iterates the list object; the language cannot mutate one
+  } else if (auto str = sequence.get_if<std::string>()) {
+    for (char c : *str) items.push_back(Value(std::string(1, c)));
+  } else {
+    raise("TypeError", "'" + type_name(sequence) + "' object is not iterable");
+  }
+  for (auto& item : items) {
+    in.assign(var, std::move(item), locals);
+    in.run(body, locals);
+  }
+}
+
+void forever_step(Interpreter& in, const Step& s, Locals* locals) {
+  const auto& body = s.at("body").steps;
+  for (;;) in.run(body, locals);
+}
+
+void call_step(Interpreter& in, const Step& s, Locals* locals) {
+  Value result = in.call(s.at("fn").word, in.args(s, locals), in.kwargs(s, locals));
+  if (const Field* into = s.find("into")) in.assign(into->word, std::move(result), locals);
+}
+
+void atexit_step(Interpreter& in, const Step& s, Locals* locals) {
+  const std::string fn = s.at("fn").word;
+  in.register_atexit("<function " + fn + " at " + address_of(&in.program().functions.at(fn)) + ">",
+                     [&in, fn, args = in.args(s, locals)] { in.call(fn, args); });
+}
+
+void finalize_step(Interpreter& in, const Step& s, Locals* locals) {
+  Value v = in.lookup(s.at("var").word, locals);
+  auto o = v.get_if<ObjectPtr>();
+  if (!o) raise("TypeError", "cannot create weak reference to '" + type_name(v) + "' object");
+  const std::string fn = s.at("fn").word;
+  in.finalize(**o, Interpreter::Target{fn, fn, {}, {}}, in.args(s, locals));
+}
+
+/// The number of OS threads of this process (what CPython 3.12+ checks before fork()).
+std::size_t os_thread_count() {
+  std::size_t n = 0;
+  std::error_code ec;
+  for (auto it = std::filesystem::directory_iterator("/proc/self/task", ec);
+       !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+    ++n;
+  }
+  return n;
+}
+
+/// V = os.fork(). With `child`, the child runs those steps in the forking thread (which
+/// pythreading makes its main thread) and ends with os._exit(0), os._exit(CODE) for an exit
+/// step, or os._exit(1) after reporting an uncaught exception; it never runs the parent's
+/// remaining steps. Without `child`, the child goes on with the program, V = 0.
+void fork_step(Interpreter& in, const Step& s, Locals* locals) {
+  if (os_thread_count() > 1) {  // os.fork's DeprecationWarning (3.12+), at this step
+    pt::warnings::warn_deprecated(
+        "This process (pid=" + std::to_string(::getpid()) +
+            ") is multi-threaded, use of fork() may lead to deadlocks in the child.",
+        {});
+  }
+  const int pid = in.fork();
+  if (pid < 0)
+    raise("OSError", std::string("[Errno ") + std::to_string(errno) + "] " + std::strerror(errno));
+  if (pid > 0) {
+    in.assign(s.at("var").word, Value(static_cast<long long>(pid)), locals);
+    return;
+  }
+  in.assign(s.at("var").word, Value(0LL), locals);
+  const Field* child = s.find("child");
+  if (!child) return;
+  int status = 0;
+  try {
+    in.run(child->steps, locals);
+  } catch (const pt::PythonError& e) {
+    const std::string message = e.what();
+    if (std::string(e.type_name()) == "SystemExit") {
+      status = message.empty() ? 0 : static_cast<int>(std::strtoll(message.c_str(), nullptr, 10));
+    } else {
+      emit(2, "Traceback (most recent call last):");
+      emit(2, "  File \"<scenario>\", line " + std::to_string(current_line()) + ", in <module>");
+      emit(2, std::string(e.type_name()) + (message.empty() ? "" : ": " + message));
+      status = 1;
+    }
+  } catch (const Interpreter::Return&) {
+  }
+  std::fflush(nullptr);
+  ::_exit(status);
+}
+
+void waitpid_step(Interpreter& in, const Step& s, Locals* locals) {
+  const long long pid = to_index(in.lookup(s.at("var").word, locals));
+  int status = 0;
+  pid_t r = 0;
+  while ((r = ::waitpid(static_cast<pid_t>(pid), &status, 0)) < 0 && errno == EINTR) {
+  }
+  if (r < 0)
+    raise("ChildProcessError", "[Errno " + std::to_string(errno) + "] " + std::strerror(errno));
+  const long long code = WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+  if (const Field* into = s.find("into")) in.assign(into->word, Value(code), locals);
+}
+
+void raise_step(Interpreter& in, const Step& s, Locals* locals) {
+  const Field* message = s.find("message");
+  throw pt::Exception(s.at("type").word, message ? in.text(*message, locals) : "");
+}
+
+void exit_step(Interpreter& in, const Step& s, Locals* locals) {
+  throw pt::SystemExit(py_str(in.value(s.at("code").value, locals)));
+}
+
+void excepthook_step(Interpreter& in, const Step& s, Locals*) {
+  const std::string& fn = s.at("fn").word;
+  in.install_excepthook(fn == "default" ? std::nullopt : std::optional(fn));
+}
+
+constexpr HandlerEntry kHandlers[] = {
+    {"assign", assign_step}, {"sleep", sleep_step},
+    {"for", for_step},       {"forever", forever_step},
+    {"call", call_step},     {"raise", raise_step},
+    {"exit", exit_step},     {"excepthook", excepthook_step},
+    {"atexit", atexit_step}, {"finalize", finalize_step},
+    {"fork", fork_step},     {"waitpid", waitpid_step},
+};
+
+}  // namespace
+
+std::span<const HandlerEntry> control_handlers() { return kHandlers; }
+
+}  // namespace threadspec::executor

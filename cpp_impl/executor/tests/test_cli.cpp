@@ -1,0 +1,140 @@
+// The executor as a process: a request it cannot run is exit status 125 and exactly one
+// line "threadspec-executor: error: ..." on stderr, with nothing run; numbers out of range
+// are the program's Python errors, as CPython raises them.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <string>
+
+extern char** environ;
+
+namespace {
+
+struct Result {
+  int status = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string slurp(int fd) {
+  std::string s;
+  char buf[4096];
+  for (ssize_t n; (n = read(fd, buf, sizeof buf)) > 0;) s.append(buf, static_cast<std::size_t>(n));
+  return s;
+}
+
+/// Runs the executor with `request` on stdin (and `args`), collecting its output.
+Result run(const std::string& request, const char* arg = nullptr) {
+  char in_path[] = "/tmp/cpp_executor_in_XXXXXX";
+  char out_path[] = "/tmp/cpp_executor_out_XXXXXX";
+  char err_path[] = "/tmp/cpp_executor_err_XXXXXX";
+  const int in = mkstemp(in_path), out = mkstemp(out_path), err = mkstemp(err_path);
+  EXPECT_EQ(write(in, request.data(), request.size()), static_cast<ssize_t>(request.size()));
+  lseek(in, 0, SEEK_SET);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, in, 0);
+  posix_spawn_file_actions_adddup2(&actions, out, 1);
+  posix_spawn_file_actions_adddup2(&actions, err, 2);
+  char* argv[] = {const_cast<char*>(EXECUTOR_PATH), const_cast<char*>(arg), nullptr};
+  pid_t pid = 0;
+  Result r;
+  if (posix_spawn(&pid, EXECUTOR_PATH, &actions, nullptr, argv, environ) == 0) {
+    int status = 0;
+    waitpid(pid, &status, 0);
+    r.status = WIFEXITED(status) ? WEXITSTATUS(status) : 1000 + WTERMSIG(status);
+  }
+  posix_spawn_file_actions_destroy(&actions);
+  lseek(out, 0, SEEK_SET);
+  lseek(err, 0, SEEK_SET);
+  r.out = slurp(out);
+  r.err = slurp(err);
+  for (int fd : {in, out, err}) close(fd);
+  for (const char* p : {in_path, out_path, err_path}) unlink(p);
+  return r;
+}
+
+std::string program(const std::string& main, const std::string& functions = "{}") {
+  return "{\"protocol\": 2, \"time_scale\": 1, \"scenario\": {\"id\": \"t/cli\", \"functions\": " +
+         functions + ", \"main\": " + main + "}}";
+}
+
+void expect_rejected(const std::string& request, const std::string& message) {
+  const Result r = run(request);
+  EXPECT_EQ(r.status, 125) << request;
+  EXPECT_EQ(r.out, "") << request;
+  EXPECT_EQ(r.err, "threadspec-executor: error: bad input: " + message + "\n") << request;
+}
+
+TEST(Cli, RejectsBeforeRunningAnything) {
+  expect_rejected(program("[{\"op\": \"print\", \"text\": \"ran\", \"line\": 2},"
+                          " {\"op\": \"frobnicate\", \"line\": 3}]"),
+                  "scenario line 3: unsupported step 'frobnicate'");
+  expect_rejected(program("[{\"op\": \"print\", \"text\": \"ran\", \"line\": 2},"
+                          " {\"op\": \"print\", \"text\": \"{\", \"line\": 3}]"),
+                  "scenario line 3: step 'print': field 'text': bad template \"{\": unclosed "
+                  "'{' (write '{{' for a literal brace) (column 1)");
+}
+
+TEST(Cli, HostileInputsAreOneLineAndStatus125) {
+  expect_rejected("{}", "the request has no 'protocol'");
+  expect_rejected("",
+                  "bad JSON: parse error at line 1, column 1: syntax error while parsing "
+                  "value - unexpected end of input; expected '[', '{', or a literal");
+  expect_rejected(std::string(1 << 20, '['), "bad JSON: nested deeper than 200 levels");
+  expect_rejected(std::string(1 << 20, '{'), "bad JSON: nested deeper than 200 levels");
+  expect_rejected("\x01\xff",
+                  "bad JSON: parse error at line 1, column 1: syntax error while "
+                  "parsing value - invalid literal; last read: '<U+0001>'");
+  expect_rejected(program("[{\"op\": \"exit\", \"code\": 1e20, \"line\": 3}]"),
+                  "scenario line 3: step 'exit': field 'code' must be an integer (64-bit), not a "
+                  "number 1e+20");
+  expect_rejected(program("[{\"op\": \"sleep\", \"seconds\": \"soon\", \"line\": 3}]"),
+                  "scenario line 3: step 'sleep': field 'seconds' must be a number of seconds "
+                  "or \"{EXPR}\", not a string \"soon\"");
+}
+
+TEST(Cli, UnknownArgumentsAreRejected) {
+  const Result r = run("", "--frobnicate");
+  EXPECT_EQ(r.status, 125);
+  EXPECT_EQ(r.err,
+            "threadspec-executor: error: unknown arguments (usage: threadspec_cpp_executor "
+            "[--describe] < request.json)\n");
+}
+
+TEST(Cli, ExitStatusIsTruncatedAsByTheOs) {
+  EXPECT_EQ(run(program("[{\"op\": \"exit\", \"code\": 300, \"line\": 3}]")).status, 44);
+  EXPECT_EQ(run(program("[{\"op\": \"exit\", \"code\": -1, \"line\": 3}]")).status, 255);
+  EXPECT_EQ(run(program("[{\"op\": \"exit\", \"code\": 0, \"line\": 3}]")).status, 0);
+}
+
+TEST(Cli, AbsurdSleepIsOverflowError) {
+  const Result r = run(program("[{\"op\": \"sleep\", \"seconds\": 1e300, \"line\": 3}]"));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.err,
+            "Traceback (most recent call last):\n"
+            "  File \"<scenario>\", line 3, in <module>\n"
+            "OverflowError: timestamp out of range for platform time_t\n");
+}
+
+TEST(Cli, EndlessRecursionIsRecursionError) {
+  const Result r = run(program("[{\"op\": \"call\", \"fn\": \"f\", \"line\": 3}]",
+                               "{\"f\": {\"params\": [], \"body\": [{\"op\": \"call\", \"fn\": "
+                               "\"f\", \"line\": 2}]}}"));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.err.substr(r.err.rfind("RecursionError")),
+            "RecursionError: maximum recursion depth exceeded\n");
+}
+
+TEST(Cli, DescribeListsProtocolsAndSteps) {
+  const Result r = run("", "--describe");
+  EXPECT_EQ(r.status, 0);
+  EXPECT_NE(r.out.find("\"protocols\":[1,2]"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\"steps\":[\"thread\",\"timer\","), std::string::npos) << r.out;
+}
+
+}  // namespace

@@ -1,0 +1,261 @@
+#include "value.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+
+namespace threadspec::executor {
+
+void raise(const std::string& type, const std::string& message) {
+  throw pythreading::Exception(type, message);
+}
+
+void attribute_error(const std::string& type, const std::string& name) {
+  raise("AttributeError", "'" + type + "' object has no attribute '" + name + "'");
+}
+
+Object::~Object() {
+  for (auto& f : finalizers_) f->run();
+}
+
+void Object::add_finalizer(std::shared_ptr<Finalizer> f) {
+  std::lock_guard lock(finalizers_mutex_);
+  finalizers_.push_back(std::move(f));
+}
+
+std::string Object::repr() const { return "<" + tp_name() + " object>"; }
+
+Value Object::attr(const std::string& name) { attribute_error(tp_name(), name); }
+
+Value Object::call_method(const std::string& name, const List& args) {
+  Value v = attr(name);
+  if (!args.empty()) raise("TypeError", "'" + executor::type_name(v) + "' object is not callable");
+  return v;
+}
+
+void Object::set_attr(const std::string& name, Value) {
+  raise("AttributeError", "'" + tp_name() + "' object has no attribute '" + name +
+                              "' and no __dict__ for setting new attributes");
+}
+
+void Object::del_attr(const std::string& name) { attribute_error(tp_name(), name); }
+
+long long Object::length() const {
+  raise("TypeError", "object of type '" + type_name() + "' has no len()");
+}
+
+std::string TypeObject::repr() const {
+  return "<class '" + (module == "builtins" ? name : module + "." + name) + "'>";
+}
+
+Value TypeObject::attr(const std::string& a) {
+  if (a == "__name__") return {name};
+  if (a == "__module__") return {module};
+  if (a == "__qualname__") return {name};
+  return Object::attr(a);
+}
+
+bool TypeObject::is(const Object& other) const {
+  auto t = dynamic_cast<const TypeObject*>(&other);
+  return t && t->module == module && t->name == name;
+}
+
+ObjectPtr type_of(const Value& value) {
+  if (auto o = value.get_if<ObjectPtr>()) {
+    return std::make_shared<TypeObject>((*o)->module_name(), (*o)->type_name());
+  }
+  return std::make_shared<TypeObject>("builtins", type_name(value));
+}
+
+std::string type_name(const Value& value) {
+  switch (value.v.index()) {
+    case 0:
+      return "NoneType";
+    case 1:
+      return "bool";
+    case 2:
+      return "int";
+    case 3:
+      return "float";
+    case 4:
+      return "str";
+    case 5:
+      return "list";
+    default:
+      return std::get<ObjectPtr>(value.v)->type_name();
+  }
+}
+
+namespace {
+
+std::string float_str(double d) {
+  if (std::isinf(d)) return d > 0 ? "inf" : "-inf";
+  if (std::isnan(d)) return "nan";
+  char buf[64];
+  for (int precision = 1; precision <= 17; ++precision) {  // shortest repr that round-trips
+    std::snprintf(buf, sizeof buf, "%.*g", precision, d);
+    if (std::strtod(buf, nullptr) == d) break;
+  }
+  std::string s = buf;
+  // Python switches to exponent notation at 1e16 and below 1e-4, with at least two
+  // exponent digits, as %g does; a number without '.' or exponent gets ".0".
+  if (s.find_first_of(".e") == std::string::npos) s += ".0";
+  return s;
+}
+
+}  // namespace
+
+std::string py_str(const Value& value) {
+  const auto& v = value.v;
+  switch (v.index()) {
+    case 0:
+      return "None";
+    case 1:
+      return std::get<bool>(v) ? "True" : "False";
+    case 2:
+      return std::to_string(std::get<long long>(v));
+    case 3:
+      return float_str(std::get<double>(v));
+    case 4:
+      return std::get<std::string>(v);
+    case 5: {
+      const auto& list = *std::get<ListPtr>(v);
+      std::string out = "[";
+      for (std::size_t i = 0; i < list.size(); ++i) out += (i ? ", " : "") + py_repr(list[i]);
+      return out + "]";
+    }
+    default:
+      return std::get<ObjectPtr>(v)->str();
+  }
+}
+
+std::string py_repr(const Value& value) {
+  if (auto s = value.get_if<std::string>()) {
+    const bool dq = s->find('\'') != std::string::npos && s->find('"') == std::string::npos;
+    std::string out(1, dq ? '"' : '\'');
+    for (unsigned char c : *s) {
+      if (c == '\\') {
+        out += "\\\\";
+      } else if (c == '\'' && !dq) {
+        out += "\\'";
+      } else if (c == '\n') {
+        out += "\\n";
+      } else if (c == '\r') {
+        out += "\\r";
+      } else if (c == '\t') {
+        out += "\\t";
+      } else if (c < 0x20 || c == 0x7f) {
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "\\x%02x", c);
+        out += buf;
+      } else {
+        out += static_cast<char>(c);
+      }
+    }
+    return out + (dq ? '"' : '\'');
+  }
+  if (auto o = value.get_if<ObjectPtr>()) return (*o)->repr();
+  return py_str(value);
+}
+
+bool truthy(const Value& value) {
+  const auto& v = value.v;
+  switch (v.index()) {
+    case 0:
+      return false;
+    case 1:
+      return std::get<bool>(v);
+    case 2:
+      return std::get<long long>(v) != 0;
+    case 3:
+      return std::get<double>(v) != 0.0;
+    case 4:
+      return !std::get<std::string>(v).empty();
+    case 5:
+      return !std::get<ListPtr>(v)->empty();
+    default:
+      return true;
+  }
+}
+
+namespace {
+/// The value as a double when it is a number (bool, int, float).
+bool as_number(const Value& value, double& out, bool& is_float) {
+  if (auto b = value.get_if<bool>()) {
+    out = *b ? 1 : 0;
+    is_float = false;
+    return true;
+  }
+  if (auto i = value.get_if<long long>()) {
+    out = static_cast<double>(*i);
+    is_float = false;
+    return true;
+  }
+  if (auto d = value.get_if<double>()) {
+    out = *d;
+    is_float = true;
+    return true;
+  }
+  return false;
+}
+long long int_of(const Value& value) {
+  if (auto b = value.get_if<bool>()) return *b ? 1 : 0;
+  return std::get<long long>(value.v);
+}
+}  // namespace
+
+bool equal(const Value& a, const Value& b) {
+  double x = 0, y = 0;
+  bool fx = false, fy = false;
+  if (as_number(a, x, fx) && as_number(b, y, fy)) {
+    if (!fx && !fy) return int_of(a) == int_of(b);
+    return x == y;
+  }
+  if (a.v.index() != b.v.index()) return false;
+  if (auto s = a.get_if<std::string>()) return *s == std::get<std::string>(b.v);
+  if (auto l = a.get_if<ListPtr>()) {
+    const auto& r = std::get<ListPtr>(b.v);
+    if (*l == r) return true;
+    if ((*l)->size() != r->size()) return false;
+    for (std::size_t i = 0; i < r->size(); ++i) {
+      if (!equal((**l)[i], (*r)[i])) return false;
+    }
+    return true;
+  }
+  if (a.get_if<ObjectPtr>()) return identical(a, b);
+  return a.is_none();
+}
+
+bool identical(const Value& a, const Value& b) {
+  if (a.v.index() != b.v.index()) return false;
+  switch (a.v.index()) {
+    case 0:
+      return true;
+    case 1:
+      return std::get<bool>(a.v) == std::get<bool>(b.v);
+    case 5:
+      return std::get<ListPtr>(a.v) == std::get<ListPtr>(b.v);
+    case 6: {
+      const auto& x = std::get<ObjectPtr>(a.v);
+      const auto& y = std::get<ObjectPtr>(b.v);
+      return x == y || x->is(*y);
+    }
+    default:
+      return equal(a, b);
+  }
+}
+
+long long to_index(const Value& value) {
+  if (auto b = value.get_if<bool>()) return *b ? 1 : 0;
+  if (auto i = value.get_if<long long>()) return *i;
+  raise("TypeError", "'" + type_name(value) + "' object cannot be interpreted as an integer");
+}
+
+double to_seconds(const Value& value) {
+  if (auto d = value.get_if<double>()) return *d;
+  if (value.get_if<bool>() || value.get_if<long long>())
+    return static_cast<double>(to_index(value));
+  raise("TypeError", "'" + type_name(value) + "' object cannot be interpreted as an integer");
+}
+
+}  // namespace threadspec::executor

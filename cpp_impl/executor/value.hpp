@@ -1,0 +1,147 @@
+// Values of the scenario language (specs/README.md section 3): None, bool, int, float, str,
+// list and objects (threads, locks, ...), with Python 3's str() and repr().
+#pragma once
+
+#include <atomic>
+#include <concepts>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "pythreading/errors.hpp"
+
+namespace threadspec::executor {
+
+struct Object;
+struct Value;
+using List = std::vector<Value>;
+using ListPtr = std::shared_ptr<List>;
+using ObjectPtr = std::shared_ptr<Object>;
+
+/// A scenario value. Lists and objects are references, as in Python: copying a Value shares
+/// them. An int is 64-bit (Python's ints are unbounded; arithmetic that leaves the range
+/// raises OverflowError, see expressions.hpp).
+struct Value {
+  std::variant<std::monostate, bool, long long, double, std::string, ListPtr, ObjectPtr> v;
+
+  Value() = default;
+  Value(bool b) : v(b) {}                      // NOLINT(google-explicit-constructor)
+  Value(long long i) : v(i) {}                 // NOLINT(google-explicit-constructor)
+  Value(double d) : v(d) {}                    // NOLINT(google-explicit-constructor)
+  Value(std::string s) : v(std::move(s)) {}    // NOLINT(google-explicit-constructor)
+  Value(const char* s) : v(std::string(s)) {}  // NOLINT(google-explicit-constructor)
+  Value(ListPtr l) : v(std::move(l)) {}        // NOLINT(google-explicit-constructor)
+  Value(ObjectPtr o) : v(std::move(o)) {}      // NOLINT(google-explicit-constructor)
+  template <class T>
+  requires std::derived_from<T, Object> Value(std::shared_ptr<T> o)
+      : v(ObjectPtr(std::move(o))) {}  // NOLINT
+
+  [[nodiscard]] bool is_none() const noexcept { return v.index() == 0; }
+  template <class T>
+  [[nodiscard]] const T* get_if() const noexcept {
+    return std::get_if<T>(&v);
+  }
+  /// The object as T, or nullptr when the value is not such an object.
+  template <class T>
+  [[nodiscard]] std::shared_ptr<T> object() const {
+    auto o = std::get_if<ObjectPtr>(&v);
+    return o ? std::dynamic_pointer_cast<T>(*o) : nullptr;
+  }
+};
+
+/// A Python object the program made or reads (thread, lock, exception, ...). Subclasses
+/// override what their Python type has; the defaults raise Python's AttributeError.
+/// weakref.finalize(obj, fn): `fn` runs once, when the object is destroyed (in the thread
+/// that drops its last reference) or at exit, whichever comes first.
+struct Finalizer {
+  std::function<void()> fn;
+  std::atomic<bool> done{false};
+  /// Runs fn unless it has run; never throws (fn reports its own errors).
+  void run() noexcept {
+    if (!done.exchange(true)) fn();
+  }
+};
+
+struct Object {
+  Object() = default;
+  Object(const Object&) = delete;
+  Object& operator=(const Object&) = delete;
+  /// Runs the object's pending finalizers.
+  virtual ~Object();
+  /// Attaches a finalizer (weakref.finalize(self, ...)). Thread-safe.
+  void add_finalizer(std::shared_ptr<Finalizer> f);
+  /// type(x).__name__, e.g. "Thread", "lock", "Event".
+  [[nodiscard]] virtual std::string type_name() const = 0;
+  /// The type's name in CPython's error messages (tp_name): type_name() for classes written
+  /// in Python ("Event"), "module.name" for C types ("_thread.lock").
+  [[nodiscard]] virtual std::string tp_name() const { return type_name(); }
+  /// type(x).__module__ ("threading", "_thread", "builtins").
+  [[nodiscard]] virtual std::string module_name() const { return "threading"; }
+  /// repr(x); str(x) is the same unless str() is overridden.
+  [[nodiscard]] virtual std::string repr() const;
+  [[nodiscard]] virtual std::string str() const { return repr(); }
+  /// x.name (a method name calls the method without arguments: the language has no bound
+  /// methods). Throws AttributeError as CPython words it.
+  virtual Value attr(const std::string& name);
+  /// x.name(*args). The default calls attr(name) when args is empty, else raises TypeError.
+  virtual Value call_method(const std::string& name, const List& args);
+  /// x.name = value. The default raises AttributeError as CPython does for a read-only
+  /// attribute of a built-in object.
+  virtual void set_attr(const std::string& name, Value value);
+  /// del x.name.
+  virtual void del_attr(const std::string& name);
+  /// Python's `is`: the same Python object (wrappers of one thread are the same object).
+  [[nodiscard]] virtual bool is(const Object& other) const { return this == &other; }
+  /// len(x); the default raises TypeError("object of type 'T' has no len()").
+  [[nodiscard]] virtual long long length() const;
+
+ private:
+  std::mutex finalizers_mutex_;
+  std::vector<std::shared_ptr<Finalizer>> finalizers_;
+};
+
+/// A class (type(x), an exception class): prints "<class 'module.name'>", has __name__.
+struct TypeObject : Object {
+  TypeObject(std::string module, std::string name)
+      : module(std::move(module)), name(std::move(name)) {}
+  std::string module;
+  std::string name;
+  [[nodiscard]] std::string type_name() const override { return "type"; }
+  [[nodiscard]] std::string module_name() const override { return "builtins"; }
+  [[nodiscard]] std::string repr() const override;
+  Value attr(const std::string& a) override;
+  [[nodiscard]] bool is(const Object& other) const override;
+};
+/// type(value) as a TypeObject.
+[[nodiscard]] ObjectPtr type_of(const Value& value);
+
+/// Throws pythreading::Exception(type, message): the program raises a Python exception.
+[[noreturn]] void raise(const std::string& type, const std::string& message);
+/// AttributeError("'TYPE' object has no attribute 'NAME'").
+[[noreturn]] void attribute_error(const std::string& type, const std::string& name);
+
+/// type(x).__name__ of any value ("NoneType", "bool", "int", "float", "str", "list", ...).
+[[nodiscard]] std::string type_name(const Value& value);
+/// Python 3's str(value).
+[[nodiscard]] std::string py_str(const Value& value);
+/// Python 3's repr(value).
+[[nodiscard]] std::string py_repr(const Value& value);
+/// Python's truth value (bool(value)).
+[[nodiscard]] bool truthy(const Value& value);
+/// Python's == (numbers compare by value across bool/int/float; lists element-wise; objects
+/// by identity).
+[[nodiscard]] bool equal(const Value& a, const Value& b);
+/// Python's `is`: identity for objects and lists, equality of singletons/small values
+/// otherwise (None is None, True is True).
+[[nodiscard]] bool identical(const Value& a, const Value& b);
+/// A number for an argument Python converts with __index__ (bool and int); raises
+/// TypeError("'T' object cannot be interpreted as an integer") otherwise.
+[[nodiscard]] long long to_index(const Value& value);
+/// A float for a seconds argument (bool, int, float); raises TypeError("'T' object cannot
+/// be interpreted as an integer"), the text CPython 3.13's time.sleep uses, otherwise.
+[[nodiscard]] double to_seconds(const Value& value);
+
+}  // namespace threadspec::executor
