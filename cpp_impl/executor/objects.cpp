@@ -215,8 +215,8 @@ void LocalObject::del_attr(const std::string& name) {
 // ------------------------------------------------------------------ excepthook args
 Value HookArgsObject::attr(const std::string& name) {
   if (name == "exc_type") {
-    return {std::make_shared<TypeObject>(
-        args.exc_type == "BrokenBarrierError" ? "threading" : "builtins", args.exc_type)};
+    return {std::make_shared<TypeObject>(args.exc_module.empty() ? "builtins" : args.exc_module,
+                                         args.exc_type)};
   }
   if (name == "exc_value") return {args.exc_value};
   if (name == "thread") {
