@@ -316,14 +316,12 @@ void Barrier::abort() {
   break_locked();
 }
 
-long Barrier::n_waiting() const {
-  Guard<Lock> guard(lock_);
-  return state_ == State::filling ? count_ : 0;
+long Barrier::n_waiting() const noexcept PYTHREADING_NO_THREAD_SAFETY_ANALYSIS {
+  return state_.load() == State::filling ? count_.load() : 0;
 }
 
-bool Barrier::broken() const {
-  Guard<Lock> guard(lock_);
-  return state_ == State::broken;
+bool Barrier::broken() const noexcept PYTHREADING_NO_THREAD_SAFETY_ANALYSIS {
+  return state_.load() == State::broken;
 }
 
 }  // namespace pythreading

@@ -246,6 +246,25 @@ TEST(Barrier, TimeoutAbortAndReset) {
   EXPECT_TRUE(failing.broken());
 }
 
+TEST(Barrier, ActionMayReadNWaitingAndBroken) {
+  // CPython's n_waiting and broken take no lock, so the action (which runs under the
+  // barrier's lock) reads them: every party has arrived and the barrier is not broken.
+  Barrier* self = nullptr;
+  long seen_waiting = -1;
+  bool seen_broken = true;
+  Barrier b(2, [&] {
+    seen_waiting = self->n_waiting();
+    seen_broken = self->broken();
+  });
+  self = &b;
+  std::thread other([&] { b.wait(); });
+  b.wait();
+  other.join();
+  EXPECT_EQ(seen_waiting, 2);
+  EXPECT_FALSE(seen_broken);
+  EXPECT_EQ(b.n_waiting(), 0);
+}
+
 TEST(Event, WaitReturnsTrueWhenNotifiedEvenIfClearedAgain) {
   // CPython (gh-57711): wait() returns what Condition.wait returned, i.e. True once set() has
   // notified the waiter, whatever the flag is by the time the waiter runs.

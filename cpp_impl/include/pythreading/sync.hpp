@@ -358,8 +358,11 @@ class Barrier {
   /// Breaks the barrier: current and future waiters get BrokenBarrierError until reset().
   void abort();
   [[nodiscard]] long parties() const noexcept { return parties_; }
-  [[nodiscard]] long n_waiting() const;
-  [[nodiscard]] bool broken() const;
+  /// The number of threads waiting in the filling cycle (0 while draining, resetting or
+  /// broken). Takes no lock, as in CPython, so the action may read it; a snapshot.
+  [[nodiscard]] long n_waiting() const noexcept;
+  /// True when the barrier is broken. Takes no lock, as in CPython; a snapshot.
+  [[nodiscard]] bool broken() const noexcept;
 
  private:
   enum class State { filling, draining, resetting, broken };
@@ -371,8 +374,9 @@ class Barrier {
   const std::optional<double> timeout_;
   mutable Lock lock_;
   Condition cond_{lock_};
-  State state_ PYTHREADING_GUARDED_BY(lock_) = State::filling;
-  long count_ PYTHREADING_GUARDED_BY(lock_) = 0;
+  /// Written only under lock_; atomic so that n_waiting() and broken() read them lock-free.
+  std::atomic<State> state_ PYTHREADING_GUARDED_BY(lock_){State::filling};
+  std::atomic<long> count_ PYTHREADING_GUARDED_BY(lock_){0};
 };
 
 }  // namespace pythreading
