@@ -163,8 +163,10 @@ void BM_RLockUncontended_pythreading(benchmark::State& st) {
 
 void BM_LockContended_pythreading(benchmark::State& st) {
   const int helpers = static_cast<int>(st.range(0)) - 1;
-  pt::Lock m;
-  std::atomic<bool> stop{false};
+  // The lock and the stop flag on cache lines of their own: the helpers read the flag on
+  // every round, which must not slow the lock's line down.
+  alignas(64) pt::Lock m;
+  alignas(64) std::atomic<bool> stop{false};
   std::vector<std::thread> ts;
   for (int i = 0; i < helpers; ++i)
     ts.emplace_back([&] {

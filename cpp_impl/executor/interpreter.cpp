@@ -436,7 +436,7 @@ void Interpreter::run_atexit() {
       emit(2, "Exception ignored in atexit callback: " + handler.first);
       emit(2, "Traceback (most recent call last):");
       emit(2, "  File \"<scenario>\", line " + std::to_string(current_line()) + ", in <atexit>");
-      emit(2, std::string(e.type_name()) + (message.empty() ? "" : ": " + message));
+      emit(2, e.qualified_type_name() + (message.empty() ? "" : ": " + message));
     }
   }
 }
@@ -452,7 +452,7 @@ void Interpreter::finalize(Object& object, const Target& fn, List args) {
       emit(2, "Traceback (most recent call last):");
       emit(2,
            "  File \"<scenario>\", line " + std::to_string(current_line()) + ", in " + fn.function);
-      emit(2, std::string(e.type_name()) + (message.empty() ? "" : ": " + message));
+      emit(2, e.qualified_type_name() + (message.empty() ? "" : ": " + message));
     }
   };
   object.add_finalizer(f);
