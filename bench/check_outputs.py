@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Checks that a `threadspec bench` output directory holds its outputs and that they parse:
 results.json (schema, context, results, targets), table.md (its sections), plot.svg (XML),
-cpp.json and python-*.json (Google Benchmark JSON). Asserts no timing. Used by the CTest
+cpp.json and each Python implementation's raw file that results.json lists as a source
+(Google Benchmark JSON, named by the implementation's name and release). Asserts no timing. Used by the CTest
 test bench.smoke_outputs."""
-import glob
 import json
 import os
 import sys
@@ -19,11 +19,14 @@ def main(out):
     for name in ("results.json", "table.md", "plot.svg", "cpp.json"):
         if not os.path.isfile(os.path.join(out, name)):
             fail("missing %s in %s" % (name, out))
-    pys = glob.glob(os.path.join(out, "python-*.json"))
-    if not pys:
-        fail("no python-*.json in %s" % out)
     with open(os.path.join(out, "results.json")) as f:
         doc = json.load(f)
+    pys = [os.path.join(out, s["file"]) for s in doc.get("sources", []) if s.get("kind") == "python"]
+    if not pys:
+        fail("results.json lists no Python source in %s" % out)
+    for path in pys:
+        if not os.path.isfile(path):
+            fail("missing %s, a source of results.json" % path)
     if doc.get("schema") != "threadspec-bench/1":
         fail("results.json: unexpected schema %r" % doc.get("schema"))
     for key in ("context", "sources", "targets", "results"):

@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "objects.hpp"
@@ -36,9 +37,10 @@ std::uintptr_t stack_floor() {
     std::size_t size = 0;
     pthread_attr_getstack(&attr, &addr, &size);
     pthread_attr_destroy(&attr);
-    constexpr std::size_t kMargin = 128 * 1024;
-    return size > 2 * kMargin ? reinterpret_cast<std::uintptr_t>(addr) + kMargin
-                              : reinterpret_cast<std::uintptr_t>(addr) + size / 2;
+    // Room kept for the frames below a step: 128 KiB, or an eighth of a small stack
+    // (threading.stack_size() may make it 32 KiB).
+    const std::size_t margin = std::min<std::size_t>(128 * 1024, size / 8);
+    return reinterpret_cast<std::uintptr_t>(addr) + margin;
   }();
   return floor;
 }
@@ -434,7 +436,7 @@ void Interpreter::run_atexit() {
       emit(2, "Exception ignored in atexit callback: " + handler.first);
       emit(2, "Traceback (most recent call last):");
       emit(2, "  File \"<scenario>\", line " + std::to_string(current_line()) + ", in <atexit>");
-      emit(2, std::string(e.type_name()) + (message.empty() ? "" : ": " + message));
+      emit(2, e.qualified_type_name() + (message.empty() ? "" : ": " + message));
     }
   }
 }
@@ -450,7 +452,7 @@ void Interpreter::finalize(Object& object, const Target& fn, List args) {
       emit(2, "Traceback (most recent call last):");
       emit(2,
            "  File \"<scenario>\", line " + std::to_string(current_line()) + ", in " + fn.function);
-      emit(2, std::string(e.type_name()) + (message.empty() ? "" : ": " + message));
+      emit(2, e.qualified_type_name() + (message.empty() ? "" : ": " + message));
     }
   };
   object.add_finalizer(f);

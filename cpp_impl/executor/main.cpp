@@ -58,12 +58,11 @@ int program_main(int, char**) {
       status = exit_status(e.what());
     } else {  // reported at once, before the non-daemon threads are joined (spec 8.5)
       const std::string message = e.what();
-      const std::string type = e.type_name();
+      const std::string type = e.qualified_type_name();
       ex::emit(2, "Traceback (most recent call last):");
       ex::emit(
           2, "  File \"<scenario>\", line " + std::to_string(ex::current_line()) + ", in <module>");
-      ex::emit(2, (type == "BrokenBarrierError" ? "threading." + type : type) +
-                      (message.empty() ? "" : ": " + message));
+      ex::emit(2, type + (message.empty() ? "" : ": " + message));
       status = 1;
     }
   }

@@ -82,8 +82,9 @@ Value LockObject::attr(const std::string& name) {
 }
 
 std::string RLockObject::repr() const {
-  return std::string("<") + (lock.locked() ? "locked" : "unlocked") + " _thread.RLock object at " +
-         address_of(this) + ">";
+  return std::string("<") + (lock.locked() ? "locked" : "unlocked") +
+         " _thread.RLock object owner=" + std::to_string(lock.owner()) +
+         " count=" + std::to_string(lock.count()) + " at " + address_of(this) + ">";
 }
 
 std::string EventObject::repr() const {
@@ -126,9 +127,9 @@ std::string SemaphoreObject::repr() const {
 }
 
 ConditionObject::ConditionObject(ObjectPtr lock) : lock_ref(std::move(lock)) {
-  if (!lock_ref) {
-    condition = std::make_unique<pt::Condition>();
-  } else if (auto l = std::dynamic_pointer_cast<LockObject>(lock_ref)) {
+  // Condition() makes its own RLock, as Python does; holding it here lets str() show it.
+  if (!lock_ref) lock_ref = std::make_shared<RLockObject>();
+  if (auto l = std::dynamic_pointer_cast<LockObject>(lock_ref)) {
     condition = std::make_unique<pt::Condition>(l->lock);
   } else if (auto r = std::dynamic_pointer_cast<RLockObject>(lock_ref)) {
     condition = std::make_unique<pt::Condition>(r->lock);
@@ -159,7 +160,7 @@ Value ConditionObject::call_method(const std::string& name, const List& args) {
 }
 
 std::string ConditionObject::repr() const {
-  return "<Condition(" + (lock_ref ? lock_ref->repr() : std::string("<RLock>")) + ")>";
+  return "<Condition(" + lock_ref->repr() + ", " + std::to_string(condition->n_waiters()) + ")>";
 }
 
 std::string BarrierObject::repr() const {
@@ -215,8 +216,8 @@ void LocalObject::del_attr(const std::string& name) {
 // ------------------------------------------------------------------ excepthook args
 Value HookArgsObject::attr(const std::string& name) {
   if (name == "exc_type") {
-    return {std::make_shared<TypeObject>(
-        args.exc_type == "BrokenBarrierError" ? "threading" : "builtins", args.exc_type)};
+    return {std::make_shared<TypeObject>(args.exc_module.empty() ? "builtins" : args.exc_module,
+                                         args.exc_type)};
   }
   if (name == "exc_value") return {args.exc_value};
   if (name == "thread") {

@@ -109,7 +109,8 @@ struct SemaphoreObject : Acquirable {
 
 struct ConditionObject : Acquirable, Waitable {
   /// threading.Condition(lock): lock is a LockObject or RLockObject (kept alive here), or
-  /// null for Condition() with its own RLock. Raises TypeError for another object.
+  /// null for Condition(), which makes its own RLockObject (kept in lock_ref, so lock_ref is
+  /// never null afterwards). Raises TypeError for another object.
   explicit ConditionObject(ObjectPtr lock);
   ObjectPtr lock_ref;
   std::unique_ptr<pythreading::Condition> condition;

@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "pythreading/thread.hpp"
+#include "pythreading/foreign.hpp"
 
 namespace threadspec::executor {
 
@@ -49,6 +49,8 @@ bool open_trace(const std::string& path) {
 
 void emit(int fd, const std::string& text) {
   using nlohmann::json;
+  // The thread's object if it has one: the trace must not make a foreign thread a dummy.
+  const std::optional<pythreading::Thread> thread = pythreading::current_thread_if_known();
   std::lock_guard lock(g_output);
   write_all(fd, text + "\n");
   if (g_trace_fd < 0) return;
@@ -58,7 +60,7 @@ void emit(int fd, const std::string& text) {
                 {"kind", "line"},
                 {"stream", fd == 1 ? "stdout" : "stderr"},
                 {"text", text},
-                {"thread", pythreading::current_thread().name()},
+                {"thread", thread ? json(thread->name()) : json(nullptr)},
                 {"label", tl_label ? json(*tl_label) : json(nullptr)}};
   if (g_child_pid != 0) event["pid"] = g_child_pid;
   write_all(g_trace_fd, event.dump(-1, ' ', false, json::error_handler_t::replace) + "\n");

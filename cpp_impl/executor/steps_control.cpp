@@ -132,7 +132,7 @@ void fork_step(Interpreter& in, const Step& s, Locals* locals) {
     } else {
       emit(2, "Traceback (most recent call last):");
       emit(2, "  File \"<scenario>\", line " + std::to_string(current_line()) + ", in <module>");
-      emit(2, std::string(e.type_name()) + (message.empty() ? "" : ": " + message));
+      emit(2, e.qualified_type_name() + (message.empty() ? "" : ": " + message));
       status = 1;
     }
   } catch (const Interpreter::Return&) {

@@ -123,7 +123,7 @@ void start_new_thread_step(Interpreter& in, const Step& s, Locals* locals) {
                   address_of(&in.program().functions.at(fn)) + ">:");
       emit(2, "Traceback (most recent call last):");
       emit(2, "  File \"<scenario>\", line " + std::to_string(current_line()) + ", in " + fn);
-      emit(2, std::string(e.type_name()) + (message.empty() ? "" : ": " + message));
+      emit(2, e.qualified_type_name() + (message.empty() ? "" : ": " + message));
     }
   });
   const auto ident = static_cast<long long>(worker.native_handle());  // get_ident() inside it

@@ -30,7 +30,7 @@ std::string demangle(const char* mangled) {
 namespace internal {
 
 std::string exception_line(const ExceptHookArgs& args) {
-  std::string s = args.exc_type;
+  std::string s = args.exc_module.empty() ? args.exc_type : args.exc_module + "." + args.exc_type;
   if (!args.exc_value.empty()) {
     s += ": ";
     s += args.exc_value;
@@ -67,6 +67,7 @@ ExceptHookArgs make_excepthook_args(std::exception_ptr e, std::optional<Thread> 
     a.exc_type = "UnknownException";
   } catch (const PythonError& ex) {
     a.exc_type = ex.type_name();
+    a.exc_module = ex.module_name();
     a.exc_value = ex.what();
   } catch (const std::exception& ex) {
     a.exc_type = demangle(typeid(ex).name());

@@ -42,9 +42,11 @@ std::shared_ptr<ThreadState> make_registered_state(ThreadKind kind, const char* 
   return s;
 }
 
-// fork(): only the forking thread survives in the child. As CPython's _after_fork, the child
-// forgets every other thread (marked finished, so nothing waits for them at exit) and the
-// forking thread becomes the main thread. The registry lock is held across fork() so the
+// fork(): only the forking thread survives in the child. As CPython 3.13's _after_fork, the
+// child forgets every other thread (marked finished, so nothing waits for them at exit) and
+// the forking thread becomes the main thread: a thread pythreading started keeps its Thread;
+// a dummy or never-seen thread gets a new _MainThread named "MainThread" (its dummy entry, if
+// any, is marked finished like the others). The registry lock is held across fork() so the
 // child never inherits it locked by a thread that no longer exists.
 void atfork_prepare() PYTHREADING_NO_THREAD_SAFETY_ANALYSIS { registry().mu.lock(); }
 void atfork_parent() PYTHREADING_NO_THREAD_SAFETY_ANALYSIS { registry().mu.unlock(); }
@@ -52,6 +54,7 @@ void atfork_child() PYTHREADING_NO_THREAD_SAFETY_ANALYSIS {
   Registry& reg = registry();
   ThreadState* me =
       detail::current_handle != nullptr ? &ThreadAccess::state(*detail::current_handle) : nullptr;
+  if (me != nullptr && me->kind == ThreadKind::kDummy) me = nullptr;  // replaced below
   for (ThreadState* s = reg.head; s != nullptr;) {
     ThreadState* next = s->reg_next;
     if (s != me) {
@@ -63,15 +66,22 @@ void atfork_child() PYTHREADING_NO_THREAD_SAFETY_ANALYSIS {
   }
   reg.head = reg.tail = nullptr;
   reg.count.store(0, std::memory_order_relaxed);
-  if (me != nullptr) {
-    me->reg_prev = me->reg_next = nullptr;
-    reg.head = reg.tail = me;
-    reg.count.store(1, std::memory_order_relaxed);
-    if (me->kind != ThreadKind::kMain) {
-      me->kind = ThreadKind::kMain;
-      me->daemon.store(false, std::memory_order_relaxed);
-      reg.main = me->shared_from_this();
-    }
+  if (me == nullptr) {  // the child's single thread was not started by pythreading
+    std::shared_ptr<ThreadState> fresh =
+        make_registered_state(ThreadKind::kMain, "_MainThread", "MainThread", false);
+    me = fresh.get();
+    reg.main = std::move(fresh);
+    // This thread's handle from now on; never destroyed, like the loading thread's.
+    detail::current_handle = new Thread(ThreadAccess::make(reg.main));
+  }
+  me->reg_prev = me->reg_next = nullptr;
+  me->registered = true;
+  reg.head = reg.tail = me;
+  reg.count.store(1, std::memory_order_relaxed);
+  if (me->kind != ThreadKind::kMain) {
+    me->kind = ThreadKind::kMain;
+    me->daemon.store(false, std::memory_order_relaxed);
+    reg.main = me->shared_from_this();
   }
   reg.mu.unlock();
 }

@@ -63,12 +63,12 @@ bool RLock::acquire_slow(bool blocking, double timeout) {
   check_acquire_args(blocking, timeout);
   const std::uintptr_t me = detail::self_token();
   if (owner_.load(std::memory_order_relaxed) == me) {
-    ++count_;
+    count_.store(count_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
     return true;
   }
   if (!(blocking ? mutex_.lock_for(timeout) : mutex_.try_lock())) return false;
   owner_.store(me, std::memory_order_relaxed);
-  count_ = 1;
+  count_.store(1, std::memory_order_relaxed);
   return true;
 }
 
@@ -76,8 +76,8 @@ void RLock::throw_unowned() { throw RuntimeError("cannot release un-acquired loc
 
 std::size_t RLock::release_all() {
   if (!is_owned()) throw_unowned();
-  const std::size_t count = count_;
-  count_ = 0;
+  const std::size_t count = count_.load(std::memory_order_relaxed);
+  count_.store(0, std::memory_order_relaxed);
   owner_.store(0, std::memory_order_relaxed);
   mutex_.unlock();
   return count;
@@ -86,7 +86,7 @@ std::size_t RLock::release_all() {
 void RLock::acquire_restore(std::size_t count) {
   if (!mutex_.try_lock()) mutex_.lock_for(-1);
   owner_.store(detail::self_token(), std::memory_order_relaxed);
-  count_ = count;
+  count_.store(count, std::memory_order_relaxed);
 }
 
 // ---------------------------------------------------------------- Condition
@@ -316,14 +316,12 @@ void Barrier::abort() {
   break_locked();
 }
 
-long Barrier::n_waiting() const {
-  Guard<Lock> guard(lock_);
-  return state_ == State::filling ? count_ : 0;
+long Barrier::n_waiting() const noexcept PYTHREADING_NO_THREAD_SAFETY_ANALYSIS {
+  return state_.load() == State::filling ? count_.load() : 0;
 }
 
-bool Barrier::broken() const {
-  Guard<Lock> guard(lock_);
-  return state_ == State::broken;
+bool Barrier::broken() const noexcept PYTHREADING_NO_THREAD_SAFETY_ANALYSIS {
+  return state_.load() == State::broken;
 }
 
 }  // namespace pythreading

@@ -54,6 +54,22 @@ TEST(Excepthook, DefaultOutputForOtherExceptions) {
             "Exception in thread u:\n" + kTb + "UnknownException\n");
 }
 
+TEST(Excepthook, NonBuiltinTypeIsNamedWithItsModule) {
+  // CPython prints "threading.BrokenBarrierError"; exc_type stays the class name alone.
+  EXPECT_EQ(stderr_of_failing_thread("b", [] { throw pt::BrokenBarrierError(); }),
+            "Exception in thread b:\n" + kTb + "threading.BrokenBarrierError\n");
+  auto args =
+      pt::make_excepthook_args(std::make_exception_ptr(pt::BrokenBarrierError()), std::nullopt);
+  EXPECT_EQ(args.exc_type, "BrokenBarrierError");
+  EXPECT_EQ(args.exc_module, "threading");
+  EXPECT_EQ(pt::BrokenBarrierError().qualified_type_name(), "threading.BrokenBarrierError");
+  // Builtins have no module part.
+  auto builtin =
+      pt::make_excepthook_args(std::make_exception_ptr(pt::RuntimeError("r")), std::nullopt);
+  EXPECT_EQ(builtin.exc_module, "");
+  EXPECT_EQ(pt::RuntimeError("r").qualified_type_name(), "RuntimeError");
+}
+
 TEST(Excepthook, SystemExitIsSilent) {
   EXPECT_EQ(stderr_of_failing_thread("x", [] { throw pt::SystemExit("3"); }), "");
   EXPECT_EQ(stderr_of_failing_thread("y", [] { throw pt::Exception("SystemExit", ""); }), "");

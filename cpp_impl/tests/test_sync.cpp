@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "pythreading/sync.hpp"
+#include "pythreading/thread.hpp"
 
 namespace pythreading {
 namespace {
@@ -79,6 +80,63 @@ TEST(RLock, RecursionAndOwnership) {
   r.release();
   EXPECT_FALSE(r.locked());
   expect_error<RuntimeError>([&] { r.release(); }, "cannot release un-acquired lock");
+}
+
+TEST(RLock, OwnerIsTheOwningThreadsIdentAndCountItsLevel) {
+  RLock r;
+  EXPECT_EQ(r.owner(), 0U);
+  EXPECT_EQ(r.count(), 0U);
+  r.acquire();
+  r.acquire();
+  EXPECT_EQ(r.owner(), get_ident());
+  EXPECT_EQ(r.count(), 2U);
+  std::uint64_t seen_owner = 0;
+  std::size_t seen_count = 0;
+  std::uint64_t other_ident = 0;
+  std::thread other([&] {  // another thread sees the owner's ident and level, not its own
+    seen_owner = r.owner();
+    seen_count = r.count();
+    other_ident = get_ident();
+  });
+  other.join();
+  EXPECT_EQ(seen_owner, get_ident());
+  EXPECT_NE(seen_owner, other_ident);
+  EXPECT_EQ(seen_count, 2U);
+  r.release();
+  EXPECT_EQ(r.count(), 1U);
+  const std::size_t saved = r.release_all();
+  EXPECT_EQ(saved, 1U);
+  EXPECT_EQ(r.owner(), 0U);
+  EXPECT_EQ(r.count(), 0U);
+  r.acquire_restore(saved);
+  EXPECT_EQ(r.owner(), get_ident());
+  EXPECT_EQ(r.count(), 1U);
+  r.release();
+}
+
+TEST(Condition, NWaitersCountsThreadsInWait) {
+  Condition c;
+  EXPECT_EQ(c.n_waiters(), 0U);
+  std::atomic<bool> woken{false};
+  std::thread waiter([&] {
+    Guard g(c);
+    while (!woken.load()) c.wait(5.0);
+  });
+  for (int i = 0; i < 5000; ++i) {  // until the waiter is inside wait()
+    {
+      Guard g(c);
+      if (c.n_waiters() == 1) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  {
+    Guard g(c);
+    EXPECT_EQ(c.n_waiters(), 1U);
+    woken = true;
+    c.notify();
+  }
+  waiter.join();
+  EXPECT_EQ(c.n_waiters(), 0U);
 }
 
 TEST(Condition, ErrorsWithoutTheLock) {
@@ -244,6 +302,25 @@ TEST(Barrier, TimeoutAbortAndReset) {
   Barrier failing(1, [] { throw ValueError("action failed"); });
   expect_error<ValueError>([&] { failing.wait(); }, "action failed");
   EXPECT_TRUE(failing.broken());
+}
+
+TEST(Barrier, ActionMayReadNWaitingAndBroken) {
+  // CPython's n_waiting and broken take no lock, so the action (which runs under the
+  // barrier's lock) reads them: every party has arrived and the barrier is not broken.
+  Barrier* self = nullptr;
+  long seen_waiting = -1;
+  bool seen_broken = true;
+  Barrier b(2, [&] {
+    seen_waiting = self->n_waiting();
+    seen_broken = self->broken();
+  });
+  self = &b;
+  std::thread other([&] { b.wait(); });
+  b.wait();
+  other.join();
+  EXPECT_EQ(seen_waiting, 2);
+  EXPECT_FALSE(seen_broken);
+  EXPECT_EQ(b.n_waiting(), 0);
 }
 
 TEST(Event, WaitReturnsTrueWhenNotifiedEvenIfClearedAgain) {

@@ -503,6 +503,38 @@ TEST(Fork, ChildForgetsOtherThreadsAndExits) {
   blocked.join();
 }
 
+/// Forks in a std::thread (after current_thread() when `seen`, making it a dummy thread) and
+/// returns the child's exit status: 0 when the child's main thread is a new _MainThread named
+/// "MainThread" with the forking thread's ident, and is current_thread() and enumerate()'s
+/// only entry.
+static int status_of_fork_from_foreign_thread(bool seen) {
+  int status = -1;
+  std::thread foreign([&] {
+    if (seen && pt::current_thread().name().rfind("Dummy-", 0) != 0) return;
+    pid_t pid = fork();
+    if (pid == 0) {
+      const pt::Thread main = pt::main_thread();
+      const bool ok = main.repr() == "<_MainThread(MainThread, started " +
+                                         std::to_string(pt::get_ident()) + ")>" &&
+                      main == pt::current_thread() && pt::active_count() == 1 &&
+                      pt::enumerate().size() == 1 && pt::enumerate().front() == main;
+      _exit(ok ? 0 : 1);
+    }
+    int ws = 0;
+    if (pid > 0 && waitpid(pid, &ws, 0) == pid && WIFEXITED(ws)) status = WEXITSTATUS(ws);
+  });
+  foreign.join();
+  return status;
+}
+
+TEST(Fork, FromDummyThreadChildGetsNewMainThread) {
+  EXPECT_EQ(status_of_fork_from_foreign_thread(true), 0);
+}
+
+TEST(Fork, FromUnseenForeignThreadChildGetsNewMainThread) {
+  EXPECT_EQ(status_of_fork_from_foreign_thread(false), 0);
+}
+
 TEST(Thread, ReprLikeCPython) {
   Gate gate;
   pt::Thread t(pt::ThreadOptions{.name = "w", .daemon = true}, [&] { gate.wait(); });

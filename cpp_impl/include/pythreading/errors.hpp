@@ -3,7 +3,9 @@
 // Each type carries the exact message CPython's threading module uses for the same
 // error, so a C++ program and a Python program report failures with the same text.
 // what() returns that message; type_name() returns the Python exception class name
-// ("RuntimeError", "ValueError", ...), used by the default excepthook.
+// ("RuntimeError", "ValueError", ...) and module_name() its module ("" for a builtin), used
+// by the default excepthook, which names a non-builtin type as CPython does
+// ("threading.BrokenBarrierError").
 #pragma once
 
 #include <stdexcept>
@@ -18,6 +20,15 @@ class PythonError : public std::runtime_error {
   using std::runtime_error::runtime_error;
   /// The Python class name of this exception, e.g. "RuntimeError".
   [[nodiscard]] virtual const char* type_name() const noexcept { return "Exception"; }
+  /// The module of this exception's Python class, "" for a builtin (every type here but
+  /// BrokenBarrierError, whose module is "threading").
+  [[nodiscard]] virtual const char* module_name() const noexcept { return ""; }
+  /// The type as CPython's traceback prints it: type_name() for a builtin, else
+  /// "module.TypeName" (e.g. "threading.BrokenBarrierError").
+  [[nodiscard]] std::string qualified_type_name() const {
+    const std::string module = module_name();
+    return module.empty() ? std::string(type_name()) : module + "." + type_name();
+  }
 };
 
 /// Python's RuntimeError: misuse of a thread or primitive (start twice, join self...).
@@ -39,6 +50,7 @@ class BrokenBarrierError : public RuntimeError {
  public:
   BrokenBarrierError() : RuntimeError("") {}
   [[nodiscard]] const char* type_name() const noexcept override { return "BrokenBarrierError"; }
+  [[nodiscard]] const char* module_name() const noexcept override { return "threading"; }
 };
 
 /// Python's OverflowError: a timeout larger than TIMEOUT_MAX.

@@ -132,12 +132,12 @@ class PYTHREADING_CAPABILITY("mutex") RLock {
   bool acquire() PYTHREADING_ACQUIRE() {
     const std::uintptr_t me = detail::self_token();
     if (owner_.load(std::memory_order_relaxed) == me) {
-      ++count_;
+      count_.store(count_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
       return true;
     }
     if (!mutex_.try_lock()) mutex_.lock_for(-1);
     owner_.store(me, std::memory_order_relaxed);
-    count_ = 1;
+    count_.store(1, std::memory_order_relaxed);
     return true;
   }
   /// Acquires the lock, recursively when the caller owns it already. Same arguments, result
@@ -150,7 +150,9 @@ class PYTHREADING_CAPABILITY("mutex") RLock {
   /// caller does not own it.
   void release() PYTHREADING_RELEASE() {
     if (owner_.load(std::memory_order_relaxed) != detail::self_token()) throw_unowned();
-    if (--count_ == 0) {
+    const std::size_t left = count_.load(std::memory_order_relaxed) - 1;
+    count_.store(left, std::memory_order_relaxed);
+    if (left == 0) {
       owner_.store(0, std::memory_order_relaxed);
       mutex_.unlock();
     }
@@ -161,6 +163,16 @@ class PYTHREADING_CAPABILITY("mutex") RLock {
   }
   /// True when any thread owns the lock.
   [[nodiscard]] bool locked() const noexcept { return mutex_.locked(); }
+  /// CPython's RLock owner: the get_ident() of the owning thread, 0 when free. Safe from any
+  /// thread; for another thread than the owner it is a snapshot that may already be stale.
+  [[nodiscard]] std::uint64_t owner() const noexcept {
+    return static_cast<std::uint64_t>(owner_.load(std::memory_order_relaxed));
+  }
+  /// CPython's RLock count: the owner's recursion level, 0 when free. Safe from any thread;
+  /// for another thread than the owner it is a snapshot that may already be stale.
+  [[nodiscard]] std::size_t count() const noexcept {
+    return count_.load(std::memory_order_relaxed);
+  }
 
   void lock() PYTHREADING_ACQUIRE() { acquire(); }
   void unlock() PYTHREADING_RELEASE() { release(); }
@@ -181,7 +193,8 @@ class PYTHREADING_CAPABILITY("mutex") RLock {
   /// self_token() of the owner, 0 when free. Written only by the owner (or by the thread
   /// taking the free lock), so a thread reading its own token back owns the lock.
   std::atomic<std::uintptr_t> owner_{0};
-  std::size_t count_ = 0;  // touched only by the owner
+  /// Written only by the owner; atomic (relaxed) so that owner() / count() may read it.
+  std::atomic<std::size_t> count_{0};
 };
 
 /// Scoped hold of a Lock, RLock or Condition (Python's `with lock:`), visible to Clang's
@@ -244,6 +257,11 @@ class PYTHREADING_CAPABILITY("mutex") Condition {
     if (n_waiters_.load(std::memory_order_relaxed) != 0) notify_slow(n);
   }
   void notify_all() { notify(static_cast<std::size_t>(-1)); }
+  /// The number of threads waiting in wait() (CPython's len(cond._waiters)). Safe from any
+  /// thread; exact while the caller holds the lock.
+  [[nodiscard]] std::size_t n_waiters() const noexcept {
+    return n_waiters_.load(std::memory_order_relaxed);
+  }
   /// The legacy name: notify_all() after a DeprecationWarning (warnings.hpp).
   [[deprecated("notifyAll() is deprecated, use notify_all() instead")]] void notifyAll(
       warnings::CallSite where = {}) {
@@ -358,8 +376,11 @@ class Barrier {
   /// Breaks the barrier: current and future waiters get BrokenBarrierError until reset().
   void abort();
   [[nodiscard]] long parties() const noexcept { return parties_; }
-  [[nodiscard]] long n_waiting() const;
-  [[nodiscard]] bool broken() const;
+  /// The number of threads waiting in the filling cycle (0 while draining, resetting or
+  /// broken). Takes no lock, as in CPython, so the action may read it; a snapshot.
+  [[nodiscard]] long n_waiting() const noexcept;
+  /// True when the barrier is broken. Takes no lock, as in CPython; a snapshot.
+  [[nodiscard]] bool broken() const noexcept;
 
  private:
   enum class State { filling, draining, resetting, broken };
@@ -371,8 +392,9 @@ class Barrier {
   const std::optional<double> timeout_;
   mutable Lock lock_;
   Condition cond_{lock_};
-  State state_ PYTHREADING_GUARDED_BY(lock_) = State::filling;
-  long count_ PYTHREADING_GUARDED_BY(lock_) = 0;
+  /// Written only under lock_; atomic so that n_waiting() and broken() read them lock-free.
+  std::atomic<State> state_ PYTHREADING_GUARDED_BY(lock_){State::filling};
+  std::atomic<long> count_ PYTHREADING_GUARDED_BY(lock_){0};
 };
 
 }  // namespace pythreading

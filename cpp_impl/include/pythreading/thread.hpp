@@ -323,9 +323,12 @@ void sleep(double seconds);
 /// std::exception not derived from PythonError its demangled C++ type name, e.g.
 /// "std::runtime_error"; for anything else "UnknownException"); exc_value is str(exception)
 /// (what() / the message); exception is the exception itself (may be rethrown); thread is
-/// the failing thread (always set by pythreading; optional as in Python).
+/// the failing thread (always set by pythreading; optional as in Python). exc_module is the
+/// module of exc_type's Python class ("threading" for BrokenBarrierError), empty for a
+/// builtin and for a C++ type; the default excepthook prints "exc_module.exc_type" then.
 struct ExceptHookArgs {
   std::string exc_type;
+  std::string exc_module;
   std::string exc_value;
   std::exception_ptr exception;
   std::optional<Thread> thread;
@@ -339,7 +342,8 @@ using ExceptHook = std::function<void(const ExceptHookArgs&)>;
 ///       (C++: no traceback available)
 ///     TypeName: message
 /// The two middle lines stand for CPython's traceback, which C++ cannot produce; the first
-/// and last lines are byte-identical to CPython's ("TypeName" alone if the message is empty).
+/// and last lines are byte-identical to CPython's ("TypeName" alone if the message is empty;
+/// "module.TypeName" when exc_module is not empty, as CPython names a non-builtin type).
 void default_excepthook(const ExceptHookArgs& args);
 /// The text default_excepthook writes (empty for SystemExit).
 std::string format_exception(const ExceptHookArgs& args);

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "pythreading/errors.hpp"
+#include "pythreading/foreign.hpp"
 #include "pythreading/local.hpp"
 #include "pythreading/logging.hpp"
 #include "pythreading/output.hpp"
