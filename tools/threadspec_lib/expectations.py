@@ -5,8 +5,8 @@ is for, and that name must be one the run's implementation answers to."""
 
 import os
 
-from . import conditions, inputlimits, limits
-from .loader import ScenarioError, _Document
+from . import conditions
+from .loader import ScenarioError, read_document
 
 WHEN_KEYS = ("python", "implementation", "release", "time_scale")
 
@@ -27,19 +27,7 @@ class Expectations(object):
         """Read and validate a file. Raises ScenarioError naming file, line and field."""
         if not os.path.exists(path):
             raise ScenarioError(path, None, None, "expectations file not found")
-        try:
-            with open(path, "rb") as f:
-                raw = f.read(limits.MAX_FILE_BYTES + 1)
-        except (IOError, OSError) as exc:
-            raise ScenarioError(path, None, None, "cannot read the file: %s" % exc.strerror)
-        inputlimits.check_size(path, raw)
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise ScenarioError(path, raw[:exc.start].count(b"\n") + 1, None, "the file is not UTF-8")
-        inputlimits.prescan(path, text)
-        doc = _Document(path, text)
-        inputlimits.check_values(path, doc.data, doc.line)
+        doc = read_document(path)
         data = doc.data
         if not isinstance(data, dict) or not isinstance(data.get("entries") or [], list):
             raise ScenarioError(path, 1, None, "an expectations file is a mapping with 'implementation' and 'entries'")

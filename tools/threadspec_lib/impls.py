@@ -423,16 +423,11 @@ class Registry(object):
     def load(cls, path=None):
         """Read the registry (default: registry_path()). Raises loader.ScenarioError with
         file, line and field on a bad file."""
-        from .loader import ScenarioError, _Document
+        from .loader import ScenarioError, read_document
         path = path or registry_path()
         if not os.path.exists(path):
             return cls(path)
-        with open(path, "rb") as f:
-            raw = f.read()
-        try:
-            doc = _Document(path, raw.decode("utf-8"))
-        except UnicodeDecodeError as exc:
-            raise ScenarioError(path, raw[:exc.start].count(b"\n") + 1, None, "the file is not UTF-8")
+        doc = read_document(path)
         data = doc.data
         if data is None:
             return cls(path)

@@ -266,7 +266,10 @@ def load(path):
         raise ScenarioError(path, None, None, "cannot load the file: %s" % one_line(exc))
 
 
-def _load(path):
+def read_document(path):
+    """Read a YAML file of the project (a scenario, an expectations or a registry file)
+    within the input limits (spec 12): bounded size, UTF-8, pre-scanned for depth, aliases
+    and huge integers, every number finite and bounded. Raises ScenarioError."""
     from . import inputlimits, limits
     try:
         with open(path, "rb") as f:
@@ -280,11 +283,16 @@ def _load(path):
         raise ScenarioError(path, raw[:exc.start].count(b"\n") + 1, None, "the file is not UTF-8")
     inputlimits.prescan(path, text)
     doc = _Document(path, text)
+    inputlimits.check_values(path, doc.data, doc.line)
+    return doc
+
+
+def _load(path):
+    doc = read_document(path)
     data = doc.data
     if not isinstance(data, dict):
         raise ScenarioError(path, 1, None, "a scenario is a mapping with id, title, source, main and expect")
     _check_schema(doc, data, (), ())
-    inputlimits.check_values(path, data, doc.line)
     sem = _check_semantics(doc, data)
     return Scenario(path, data, doc, sem.protocol, sem.steps_used, sem.protocol_reason)
 
