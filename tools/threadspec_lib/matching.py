@@ -519,16 +519,10 @@ class _Search(object):
             if steps > self.budget:
                 return None, steps
             if entering:
-                if p == L:
-                    if self.finished():
-                        return True, steps
-                    p -= 1
-                    steps += 1
-                    entering = False
-                    if p < 0:
-                        return False, steps
-                    continue
-                if self.failed and self.memo_key(p) in self.failed:
+                if p == L and self.finished():
+                    return True, steps
+                # past the last choice without success, or a state known to fail: back up
+                if p == L or (self.failed and self.memo_key(p) in self.failed):
                     p -= 1
                     steps += 1
                     entering = False
