@@ -170,6 +170,7 @@ class LabelMap(object):
 LABELS = LabelMap()
 MAIN = threading.current_thread()
 OUT = None
+PROGRAM_STDERR = [None]   # the program's own sys.stderr, which `set_stderr: default` restores
 
 
 # --------------------------------------------------------------------------- values
@@ -426,7 +427,7 @@ REQUIRED = {
     "condition": ["var"], "barrier": ["var", "parties"], "local": ["var"], "acquire": ["var"],
     "release": ["var"], "with": ["var", "body"], "set": ["var"], "clear": ["var"], "wait": ["var"],
     "wait_for": ["var", "predicate"], "notify": ["var"], "notify_all": ["var"], "abort": ["var"],
-    "reset": ["var"],
+    "reset": ["var"], "set_stderr": ["value"],
 }
 _STEP_LISTS = ("body", "then", "else", "finally", "child")
 _FUNCTION_FIELDS = ("fn", "target", "run", "init", "action")
@@ -659,7 +660,13 @@ class Interpreter(object):
 
     # -- output
     def op_print(self, s, f):
-        OUT.line(s.get("file", "stdout"), py_str(f.render(s["text"])))
+        stream = s.get("file", "stdout")
+        if stream == "stderr" and sys.stderr is None:   # print(x, file=None) prints to sys.stdout
+            stream = "stdout"
+        OUT.line(stream, py_str(f.render(s["text"])))
+
+    def op_set_stderr(self, s, f):
+        sys.stderr = None if s["value"] == "None" else PROGRAM_STDERR[0]
 
     def _log(level):
         def op(self, s, f):
@@ -976,6 +983,7 @@ def main():
     line_buffer_streams()
     OUT = Output(request.get("trace"))
     sys.stdout, sys.stderr = TracedStream("stdout"), TracedStream("stderr")
+    PROGRAM_STDERR[0] = sys.stderr
     atexit.register(sys.stdout.flush_partial)
     atexit.register(sys.stderr.flush_partial)
     # Deprecation warnings caused by the program show as they would in a __main__ module.

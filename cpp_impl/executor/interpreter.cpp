@@ -433,10 +433,11 @@ void Interpreter::run_atexit() {
       handler.second();
     } catch (const pt::PythonError& e) {
       const std::string message = e.what();
-      emit(2, "Exception ignored in atexit callback: " + handler.first);
-      emit(2, "Traceback (most recent call last):");
-      emit(2, "  File \"<scenario>\", line " + std::to_string(current_line()) + ", in <atexit>");
-      emit(2, e.qualified_type_name() + (message.empty() ? "" : ": " + message));
+      write_stderr_report(
+          {"Exception ignored in atexit callback: " + handler.first,
+           "Traceback (most recent call last):",
+           "  File \"<scenario>\", line " + std::to_string(current_line()) + ", in <atexit>",
+           e.qualified_type_name() + (message.empty() ? "" : ": " + message)});
     }
   }
 }
@@ -448,11 +449,11 @@ void Interpreter::finalize(Object& object, const Target& fn, List args) {
       invoke(fn, args, {});
     } catch (const pt::PythonError& e) {
       const std::string message = e.what();
-      emit(2, "Exception ignored in: <finalize object at " + address_of(f) + "; dead>");
-      emit(2, "Traceback (most recent call last):");
-      emit(2,
-           "  File \"<scenario>\", line " + std::to_string(current_line()) + ", in " + fn.function);
-      emit(2, e.qualified_type_name() + (message.empty() ? "" : ": " + message));
+      write_stderr_report(
+          {"Exception ignored in: <finalize object at " + address_of(f) + "; dead>",
+           "Traceback (most recent call last):",
+           "  File \"<scenario>\", line " + std::to_string(current_line()) + ", in " + fn.function,
+           e.qualified_type_name() + (message.empty() ? "" : ": " + message)});
     }
   };
   object.add_finalizer(f);

@@ -42,7 +42,7 @@ int exit_status(const std::string& code) {
   char* end = nullptr;
   const long long n = std::strtoll(code.c_str(), &end, 10);
   if (*end == '\0' && errno == 0) return static_cast<int>(n);
-  ex::emit(2, code);
+  ex::write_stderr_report({code});
   return 1;
 }
 
@@ -59,10 +59,10 @@ int program_main(int, char**) {
     } else {  // reported at once, before the non-daemon threads are joined (spec 8.5)
       const std::string message = e.what();
       const std::string type = e.qualified_type_name();
-      ex::emit(2, "Traceback (most recent call last):");
-      ex::emit(
-          2, "  File \"<scenario>\", line " + std::to_string(ex::current_line()) + ", in <module>");
-      ex::emit(2, type + (message.empty() ? "" : ": " + message));
+      ex::write_stderr_report(
+          {"Traceback (most recent call last):",
+           "  File \"<scenario>\", line " + std::to_string(ex::current_line()) + ", in <module>",
+           type + (message.empty() ? "" : ": " + message)});
       status = 1;
     }
   }
@@ -120,7 +120,7 @@ int main(int argc, char** argv) {
   // The library's own output (excepthook reports, warnings, log records) is traced; its
   // warnings are located at the scenario step that caused them (spec 4.7: "ID:LINE").
   const std::string id = request.program.id.empty() ? "<scenario>" : request.program.id;
-  pt::set_output_sink([](std::string_view text) { ex::emit_lines(2, std::string(text)); });
+  ex::install_stderr_sink();
   pt::warnings::set_location_resolver([id]() -> std::optional<pt::warnings::Location> {
     if (ex::current_line() == 0) return std::nullopt;
     return pt::warnings::Location{id, ex::current_line()};

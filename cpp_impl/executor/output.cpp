@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "pythreading/foreign.hpp"
+#include "pythreading/output.hpp"
 
 namespace threadspec::executor {
 
@@ -77,6 +78,16 @@ void trace_started() {
 void emit_lines(int fd, const std::string& text) {
   std::istringstream in(text);
   for (std::string line; std::getline(in, line);) emit(fd, line);
+}
+
+void install_stderr_sink() {
+  pythreading::set_output_sink([](std::string_view text) { emit_lines(2, std::string(text)); });
+}
+
+void write_stderr_report(std::initializer_list<std::string> lines) {
+  std::string text;
+  for (const auto& line : lines) text += line + "\n";
+  pythreading::write_output(text);
 }
 
 void set_thread_label(std::optional<std::string> label) { tl_label = std::move(label); }

@@ -3,6 +3,7 @@
 // one lock, each with one write(2), so the trace order is the output order.
 #pragma once
 
+#include <initializer_list>
 #include <optional>
 #include <string>
 
@@ -19,6 +20,17 @@ void emit(int fd, const std::string& text);
 void trace_started();
 /// Emits every line of a multi-line text (an exception report) in order.
 void emit_lines(int fd, const std::string& text);
+
+/// Makes the program's stderr pythreading's output (Python's sys.stderr, through which the
+/// library writes its reports, warnings and log records): a sink that emits each line on
+/// fd 2, traced. Called at start-up and by `set_stderr: default`.
+void install_stderr_sink();
+
+/// Writes a report Python writes on sys.stderr itself (main's traceback, an "Exception
+/// ignored" report, sys.exit's message), one line per item, through pythreading's output: so
+/// it is traced, and dropped while the output is None (`set_stderr: None`), as CPython drops
+/// it.
+void write_stderr_report(std::initializer_list<std::string> lines);
 
 /// os.fork() with the output lock held across it, so that the child never inherits it
 /// locked; in the child, trace events carry "pid" from then on (section 8.3). Returns

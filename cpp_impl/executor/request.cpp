@@ -42,6 +42,7 @@ std::optional<FieldKind> field_kind(std::string_view k) {
       {"assign-target", FieldKind::assign_target},
       {"class-name", FieldKind::class_name},
       {"none", FieldKind::none},
+      {"none-or-default", FieldKind::none_or_default},
   };
   for (const auto& [name, kind] : kKinds) {
     if (name == k) return kind;
@@ -350,6 +351,10 @@ class Compiler {
         break;
       case FieldKind::none:
         if (!j.is_null()) bad("null (the step takes no value)");
+        break;
+      case FieldKind::none_or_default:
+        if (!j.is_string() || (j != "None" && j != "default")) bad("\"None\" or \"default\"");
+        f.word = j.get<std::string>();
         break;
     }
     return f;

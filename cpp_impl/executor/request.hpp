@@ -25,26 +25,27 @@ inline constexpr int kProtocols[] = {1, 2};
 
 /// What a field holds (specs/README.md section 4.8), as the request parser compiles it.
 enum class FieldKind {
-  new_var,         // a NAME the step assigns
-  var,             // a NAME of a variable
-  fn,              // the name of a function of the scenario
-  fn_or_default,   // fn, or "default"
-  callable,        // fn, {lambda: F} or {partial: F, args, kwargs}
-  text,            // a template
-  value,           // a value: scalar, template string, or list of values
-  values,          // a list of values
-  kwargs,          // a mapping NAME -> value
-  expr,            // one expression
-  seconds,         // a number, null (None) or "{EXPR}"
-  integer,         // an integer or "{EXPR}"
-  boolean,         // true/false or "{EXPR}"
-  steps,           // a list of steps
-  exception_type,  // an exception class name of the vocabulary
-  handlers,        // except handlers of a try
-  stream,          // "stdout" or "stderr"
-  assign_target,   // NAME or NAME.ATTR
-  class_name,      // a NAME used as a class's __name__
-  none,            // the step takes no value
+  new_var,          // a NAME the step assigns
+  var,              // a NAME of a variable
+  fn,               // the name of a function of the scenario
+  fn_or_default,    // fn, or "default"
+  callable,         // fn, {lambda: F} or {partial: F, args, kwargs}
+  text,             // a template
+  value,            // a value: scalar, template string, or list of values
+  values,           // a list of values
+  kwargs,           // a mapping NAME -> value
+  expr,             // one expression
+  seconds,          // a number, null (None) or "{EXPR}"
+  integer,          // an integer or "{EXPR}"
+  boolean,          // true/false or "{EXPR}"
+  steps,            // a list of steps
+  exception_type,   // an exception class name of the vocabulary
+  handlers,         // except handlers of a try
+  stream,           // "stdout" or "stderr"
+  assign_target,    // NAME or NAME.ATTR
+  class_name,       // a NAME used as a class's __name__
+  none,             // the step takes no value
+  none_or_default,  // "None" or "default"
 };
 
 /// The FieldKind of a vocabulary kind name ("new-var", ...); nullopt for an unknown name.

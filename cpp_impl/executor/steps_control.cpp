@@ -130,9 +130,10 @@ void fork_step(Interpreter& in, const Step& s, Locals* locals) {
     if (std::string(e.type_name()) == "SystemExit") {
       status = message.empty() ? 0 : static_cast<int>(std::strtoll(message.c_str(), nullptr, 10));
     } else {
-      emit(2, "Traceback (most recent call last):");
-      emit(2, "  File \"<scenario>\", line " + std::to_string(current_line()) + ", in <module>");
-      emit(2, e.qualified_type_name() + (message.empty() ? "" : ": " + message));
+      write_stderr_report(
+          {"Traceback (most recent call last):",
+           "  File \"<scenario>\", line " + std::to_string(current_line()) + ", in <module>",
+           e.qualified_type_name() + (message.empty() ? "" : ": " + message)});
       status = 1;
     }
   } catch (const Interpreter::Return&) {

@@ -1,7 +1,8 @@
-// Handlers of the output steps: print and the five logging calls.
+// Handlers of the output steps: print, set_stderr and the five logging calls.
 #include "interpreter.hpp"
 #include "output.hpp"
 #include "pythreading/logging.hpp"
+#include "pythreading/output.hpp"
 
 namespace threadspec::executor {
 
@@ -9,10 +10,21 @@ namespace {
 
 namespace logging = pythreading::logging;
 
+/// print(text, file=sys.stderr): while sys.stderr is None (pythreading's output is None),
+/// print(file=None) writes to sys.stdout.
 void print_step(Interpreter& in, const Step& s, Locals* locals) {
   const Field* file = s.find("file");
-  const int fd = file && file->word == "stderr" ? 2 : 1;
-  emit(fd, in.text(s.at("text"), locals));
+  const bool to_stderr = file && file->word == "stderr" && pythreading::current_output();
+  emit(to_stderr ? 2 : 1, in.text(s.at("text"), locals));
+}
+
+/// sys.stderr = None, or back to the program's own stderr.
+void set_stderr_step(Interpreter&, const Step& s, Locals*) {
+  if (s.at("value").word == "None") {
+    pythreading::set_output_none();
+  } else {
+    install_stderr_sink();
+  }
 }
 
 /// logging.LEVEL(text) on the root logger: pythreading formats and writes the record
@@ -24,6 +36,7 @@ void log_step(Interpreter& in, const Step& s, Locals* locals) {
 
 constexpr HandlerEntry kHandlers[] = {
     {"print", print_step},
+    {"set_stderr", set_stderr_step},
     {"debug", log_step<logging::DEBUG>},
     {"info", log_step<logging::INFO>},
     {"warning", log_step<logging::WARNING>},

@@ -119,11 +119,12 @@ void start_new_thread_step(Interpreter& in, const Step& s, Locals* locals) {
     } catch (const pt::PythonError& e) {
       if (std::string(e.type_name()) == "SystemExit") return;
       const std::string message = e.what();
-      emit(2, "Exception ignored in thread started by <function " + fn + " at " +
-                  address_of(&in.program().functions.at(fn)) + ">:");
-      emit(2, "Traceback (most recent call last):");
-      emit(2, "  File \"<scenario>\", line " + std::to_string(current_line()) + ", in " + fn);
-      emit(2, e.qualified_type_name() + (message.empty() ? "" : ": " + message));
+      write_stderr_report(
+          {"Exception ignored in thread started by <function " + fn + " at " +
+               address_of(&in.program().functions.at(fn)) + ">:",
+           "Traceback (most recent call last):",
+           "  File \"<scenario>\", line " + std::to_string(current_line()) + ", in " + fn,
+           e.qualified_type_name() + (message.empty() ? "" : ": " + message)});
     }
   });
   const auto ident = static_cast<long long>(worker.native_handle());  // get_ident() inside it

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <typeinfo>
 
+#include "internal/registry.hpp"
 #include "internal/report.hpp"
 #include "pythreading/output.hpp"
 #include "pythreading/thread_annotations.hpp"
@@ -90,7 +91,12 @@ std::string format_exception(const ExceptHookArgs& args) {
 
 void default_excepthook(const ExceptHookArgs& args) {
   std::string text = format_exception(args);
-  if (!text.empty()) write_output(text);
+  if (text.empty()) return;
+  OutputRef out = current_output();
+  // As CPython's _thread._excepthook: while sys.stderr is None, the thread's saved stderr;
+  // nothing when that was None too, or when there is no thread.
+  if (!out && args.thread) out = ThreadAccess::state(*args.thread).saved_output;
+  write_output_to(out, text);
 }
 
 void set_excepthook(ExceptHook hook) {

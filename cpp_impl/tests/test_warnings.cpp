@@ -170,6 +170,50 @@ TEST(OutputSink, LoggingOnTheDefaultStreamGoesThroughTheSink) {
   EXPECT_EQ(out.reports(), (std::vector<std::string>{"WARNING:MainThread:careful\n"}));
 }
 
+TEST(OutputSink, NoneDropsWhatTheLibraryWritesUntilASinkIsSetAgain) {
+  Collect out;
+  pt::set_output_none();
+  EXPECT_EQ(pt::current_output(), nullptr);
+  {
+    pt::testing::CaptureStderr cap;
+    pt::write_output("dropped\n");
+    pt::warnings::warn_deprecated("legacy() is deprecated", {});
+    EXPECT_EQ(cap.text(), "");
+  }
+  pt::set_output_sink([&](std::string_view) {});
+  EXPECT_NE(pt::current_output(), nullptr);
+  EXPECT_EQ(out.reports(), std::vector<std::string>{});
+}
+
+TEST(OutputSink, WhileNoneAThreadsReportGoesToTheOutputItWasCreatedWith) {
+  Collect out;  // the thread below saves this sink, as CPython's Thread saves sys.stderr
+  pt::Event go;
+  pt::Thread t(pt::ThreadOptions{.name = "worker"}, [&] {
+    go.wait();
+    throw pt::Exception("ZeroDivisionError", "division by zero");
+  });
+  t.start();
+  pt::set_output_none();
+  go.set();
+  t.join();
+  pt::write_output("dropped\n");
+  EXPECT_EQ(out.reports(),
+            (std::vector<std::string>{
+                "Exception in thread worker:\nTraceback (most recent call last):\n"
+                "  (C++: no traceback available)\nZeroDivisionError: division by zero\n"}));
+}
+
+TEST(OutputSink, AThreadCreatedWhileNoneReportsNothing) {
+  Collect out;
+  pt::set_output_none();
+  pt::Thread t([] { throw pt::ValueError("lost"); });
+  pt::testing::CaptureStderr cap;
+  t.start();
+  t.join();
+  EXPECT_EQ(cap.text(), "");
+  EXPECT_EQ(out.reports(), std::vector<std::string>{});
+}
+
 TEST(OutputSink, EmptySinkRestoresStderr) {
   pt::set_output_sink({});
   pt::testing::CaptureStderr cap;

@@ -20,7 +20,7 @@ NAME_PATTERN = "^[A-Za-z_][A-Za-z0-9_]*$"
 EXPR_STRING_PATTERN = r"^\{[^{}]*\}$"
 KINDS = ("new-var", "var", "fn", "fn-or-default", "callable", "template", "value", "values", "kwargs",
          "expr", "seconds", "int", "bool", "steps", "exception-type", "handlers", "stream",
-         "assign-target", "class-name", "none")
+         "assign-target", "class-name", "none", "none-or-default")
 GROUPS = collections.OrderedDict([("threads", "Threads"), ("values", "Values and object lifetimes"),
                                   ("control", "Control"), ("output", "Output"),
                                   ("sync", "Synchronisation and thread-local data")])
@@ -136,6 +136,8 @@ def kind_schema(field_or_kind, vocab):
         return {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)?$"}
     if kind == "none":
         return {"type": "null"}
+    if kind == "none-or-default":
+        return {"enum": ["None", "default"]}
     raise ValueError("unknown kind %r" % kind)
 
 

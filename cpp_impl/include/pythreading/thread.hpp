@@ -335,8 +335,11 @@ struct ExceptHookArgs {
 };
 using ExceptHook = std::function<void(const ExceptHookArgs&)>;
 
-/// threading.__excepthook__: writes format_exception(args) to the C stderr stream with one
-/// fwrite under the stream's lock, then flushes it; writes nothing for SystemExit. Output:
+/// threading.__excepthook__: writes format_exception(args) through the library's output
+/// (output.hpp; by default the C stderr stream, one fwrite under the stream's lock, then a
+/// flush); writes nothing for SystemExit. While the output is None (set_output_none) it
+/// writes to the output that was current when args.thread was created (CPython's
+/// Thread._stderr), and nothing when that was None too or there is no thread. Output:
 ///     Exception in thread NAME:
 ///     Traceback (most recent call last):
 ///       (C++: no traceback available)

@@ -12,6 +12,7 @@
 #include <tuple>
 #include <utility>
 
+#include "pythreading/output.hpp"
 #include "pythreading/thread_annotations.hpp"
 
 namespace pythreading {
@@ -39,6 +40,9 @@ class ThreadState : public std::enable_shared_from_this<ThreadState> {
   AnnotatedMutex name_mu;
   std::string name PYTHREADING_GUARDED_BY(name_mu);
 
+  /// The library's output when the thread object was created (CPython's Thread._stderr):
+  /// where default_excepthook reports while the output is None. Null when it was None.
+  const OutputRef saved_output = current_output();
   ThreadKind kind = ThreadKind::kNormal;
   /// Python class name shown by Thread::repr() ("Thread", "Timer", "_MainThread", ...).
   const char* class_name = "Thread";
