@@ -217,7 +217,8 @@ def _root(name):
 
 
 _ROOT_NAMES = ("current_thread", "main_thread", "active_count", "get_ident", "get_native_id", "enumerate",
-               "activeCount", "currentThread", "stack_size", "getpid", "TIMEOUT_MAX")
+               "activeCount", "currentThread", "stack_size", "getpid", "TIMEOUT_MAX", "Lock")
+_CONSTANT_ROOTS = ("TIMEOUT_MAX", "Lock")   # not called when written alone
 _BUILTINS = {"len": len, "str": py_str, "repr": lambda v: py_repr(v), "type": type, "int": int, "bool": bool}
 _COMPARE = {
     "==": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, b: a < b, "<=": lambda a, b: a <= b,
@@ -305,7 +306,7 @@ class Frame(object):
             return g[name]
         if name in _ROOT_NAMES:
             value = _root(name)
-            return value if name == "TIMEOUT_MAX" else self.call(value)
+            return value if name in _CONSTANT_ROOTS else self.call(value)
         raise NameError("name '%s' is not defined" % name)
 
     def assign(self, name, value):
@@ -359,6 +360,8 @@ class Frame(object):
             return self.evaluate(tree[1]) or self.evaluate(tree[2])
         if tag == "binop":
             a, b = self.evaluate(tree[2]), self.evaluate(tree[3])
+            if tree[1] == "|":
+                return a | b
             return a + b if tree[1] == "+" else a - b
         if tag == "compare":
             return _COMPARE[tree[1]](self.evaluate(tree[2]), self.evaluate(tree[3]))
@@ -427,7 +430,7 @@ REQUIRED = {
     "condition": ["var"], "barrier": ["var", "parties"], "local": ["var"], "acquire": ["var"],
     "release": ["var"], "with": ["var", "body"], "set": ["var"], "clear": ["var"], "wait": ["var"],
     "wait_for": ["var", "predicate"], "notify": ["var"], "notify_all": ["var"], "abort": ["var"],
-    "reset": ["var"], "set_stderr": ["value"],
+    "reset": ["var"], "set_stderr": ["value"], "subclass": ["var", "base"],
 }
 _STEP_LISTS = ("body", "then", "else", "finally", "child")
 _FUNCTION_FIELDS = ("fn", "target", "run", "init", "action")
@@ -441,6 +444,7 @@ class Interpreter(object):
         self.globals = {}
         self.callables = {}
         self.classes = {}
+        self.class_statements = {}   # class name -> the compiled `class NAME(__base__): pass`
         self.lock = threading.Lock()
 
     # -- checking before running (spec 8.2: bad input exits 125 before anything runs)
@@ -484,6 +488,9 @@ class Interpreter(object):
         def walk(steps):
             for step in steps:
                 lines.add(step.get("line"))
+                if step.get("op") == "subclass":
+                    name = str(step["var"])
+                    self.class_statements[name] = compile("class %s(__base__): pass\n" % name, "<scenario>", "exec")
                 for key in _STEP_LISTS:
                     walk(step.get(key, []))
                 for handler in step.get("except", []) if step.get("op") == "try" else []:
@@ -652,6 +659,12 @@ class Interpreter(object):
     def op_object(self, s, f):
         f.assign(s["var"], self.subclass(object, s.get("class", "Object"), {})())
 
+    def op_subclass(self, s, f):
+        """The class statement itself, so the interpreter's own rules and words apply."""
+        space = {"__name__": "__main__", "__base__": f.eval_source(s["base"])}
+        f.call(_exec, self.class_statements[str(s["var"])], space, space)
+        f.assign(s["var"], space[str(s["var"])])
+
     def op_finalize(self, s, f):
         f.call(weakref.finalize, f.lookup(s["var"]), self.function(s["fn"]), *f.value(s.get("args", [])))
 
@@ -663,7 +676,10 @@ class Interpreter(object):
         stream = s.get("file", "stdout")
         if stream == "stderr" and sys.stderr is None:   # print(x, file=None) prints to sys.stdout
             stream = "stdout"
-        OUT.line(stream, py_str(f.render(s["text"])))
+        text = py_str(f.render(s["text"]))
+        with OUT.lock:   # a text with newlines is several lines, each traced, written together
+            for line in text.split(u"\n"):
+                OUT.line(stream, line)
 
     def op_set_stderr(self, s, f):
         sys.stderr = None if s["value"] == "None" else PROGRAM_STDERR[0]

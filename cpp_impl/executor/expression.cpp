@@ -83,7 +83,7 @@ std::vector<Token> tokenize(std::string_view s) {
       for (const char* t : two) {
         if (s.substr(i, 2) == t) op = t;
       }
-      if (op.size() == 1 && std::string_view("<>+-.()[],").find(c) == std::string_view::npos) {
+      if (op.size() == 1 && std::string_view("<>+-|.()[],").find(c) == std::string_view::npos) {
         throw ParseError("invalid character '" + op + "'", start);
       }
       i += op.size();
@@ -175,7 +175,7 @@ class Parser {
     return comparison();
   }
   ExprPtr comparison() {
-    ExprPtr left = sum();
+    ExprPtr left = bit_or_expr();
     std::string op;
     for (const char* o : {"==", "!=", "<", "<=", ">", ">="}) {
       if (is_op(o)) op = o;
@@ -198,7 +198,15 @@ class Parser {
     } else {
       return left;
     }
-    return make(Expr::Kind::compare, {left, sum()}, op);
+    return make(Expr::Kind::compare, {left, bit_or_expr()}, op);
+  }
+  ExprPtr bit_or_expr() {
+    ExprPtr left = sum();
+    while (is_op("|")) {
+      ++pos_;
+      left = make(Expr::Kind::bit_or, {left, sum()});
+    }
+    return left;
   }
   ExprPtr sum() {
     ExprPtr left = unary();
@@ -494,6 +502,10 @@ Value evaluate(const Expr& e, Environment& env) {
     case Expr::Kind::sub: {
       Value a = evaluate(*e.items[0], env);
       return arithmetic(e.kind == Expr::Kind::add, a, evaluate(*e.items[1], env));
+    }
+    case Expr::Kind::bit_or: {
+      Value a = evaluate(*e.items[0], env);
+      return bit_or(a, evaluate(*e.items[1], env));
     }
     case Expr::Kind::compare: {
       Value a = evaluate(*e.items[0], env);

@@ -5,7 +5,8 @@
 //   or_expr:    and_expr ('or' and_expr)*
 //   and_expr:   not_expr ('and' not_expr)*
 //   not_expr:   'not' not_expr | comparison
-//   comparison: sum (('=='|'!='|'<'|'<='|'>'|'>='|'is'|'is not'|'in'|'not in') sum)?
+//   comparison: bit_or (('=='|'!='|'<'|'<='|'>'|'>='|'is'|'is not'|'in'|'not in') bit_or)?
+//   bit_or:     sum ('|' sum)*
 //   sum:        unary (('+'|'-') unary)*
 //   unary:      '-' unary | postfix
 //   postfix:    atom ('.' NAME | '(' args? ')' | '[' or_expr ']')*
@@ -47,6 +48,7 @@ struct Expr {
     not_,     // not items[0]
     add,      // items[0] + items[1]
     sub,      // items[0] - items[1]
+    bit_or,   // items[0] | items[1]
     compare,  // items[0] text items[1]  (text: == != < <= > >= is is_not in not_in)
     and_,     // items[0] and items[1]
     or_,      // items[0] or items[1]
@@ -83,6 +85,7 @@ class Environment {
 /// Evaluates `expr` with Python's semantics for the operators above. Raises the program's
 /// Python exceptions (pythreading::PythonError): TypeError for unsupported operands,
 /// IndexError, AttributeError, NameError, OverflowError for 64-bit overflow of + and -.
+/// `|` is bit_or (value.hpp).
 [[nodiscard]] Value evaluate(const Expr& expr, Environment& env);
 
 /// The builtins every environment offers: len, str, repr, type, int, bool. Returns true and

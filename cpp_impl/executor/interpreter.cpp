@@ -91,6 +91,7 @@ class Interpreter::Scope : public Environment {
       raise("TypeError", "'" + type_name(v) + "' object is not callable");
     }
     Value out;
+    if (n == "Lock") return new_lock(args);
     if (root(n, args, out) || call_builtin(n, args, out)) return out;
     raise("NameError", "name '" + n + "' is not defined");
   }
@@ -355,6 +356,7 @@ Value Interpreter::lookup(const std::string& name, Locals* locals) {
   }
   Value out;
   if (name == "TIMEOUT_MAX") return Value(pt::TIMEOUT_MAX);
+  if (name == "Lock") return Value(lock_class());
   if (Scope::root(name, {}, out)) return out;
   raise("NameError", "name '" + name + "' is not defined");
 }

@@ -71,6 +71,17 @@ bool ThreadObject::is(const Object& other) const {
 }
 
 // ------------------------------------------------------------------ locks
+ObjectPtr lock_class() {
+  return std::make_shared<TypeObject>("_thread", "lock", std::is_final_v<pythreading::Lock>);
+}
+
+Value new_lock(const List& args) {
+  if (!args.empty()) {
+    raise("TypeError", "lock expected 0 arguments, got " + std::to_string(args.size()));
+  }
+  return {std::make_shared<LockObject>()};
+}
+
 std::string LockObject::repr() const {
   return std::string("<") + (lock.locked() ? "locked" : "unlocked") + " _thread.lock object at " +
          address_of(this) + ">";

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <type_traits>
 
 #include "pythreading/thread_annotations.hpp"
 #include "pythreading/threading.hpp"
@@ -60,6 +61,8 @@ struct LockObject : Acquirable {
   [[nodiscard]] std::string type_name() const override { return "lock"; }
   [[nodiscard]] std::string tp_name() const override { return "_thread.lock"; }
   [[nodiscard]] std::string module_name() const override { return "_thread"; }
+  /// The lock type accepts a subclass exactly when pythreading::Lock does (it is final).
+  [[nodiscard]] bool type_is_final() const override { return std::is_final_v<pythreading::Lock>; }
   [[nodiscard]] std::string repr() const override;
   Value attr(const std::string& name) override;
   bool acquire(bool blocking,
@@ -170,6 +173,12 @@ struct HookArgsObject : Object {
   [[nodiscard]] std::string module_name() const override { return "_thread"; }
   Value attr(const std::string& name) override;
 };
+
+/// threading.Lock itself (3.13: the class _thread.lock, final when pythreading::Lock is).
+[[nodiscard]] ObjectPtr lock_class();
+/// threading.Lock(*args): a new LockObject; the C type takes no arguments (TypeError "lock
+/// expected 0 arguments, got N", as 3.13 words it).
+[[nodiscard]] Value new_lock(const List& args);
 
 /// "0x7f..." for an object's address, as Python's reprs show it.
 [[nodiscard]] std::string address_of(const void* p);

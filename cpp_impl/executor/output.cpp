@@ -6,7 +6,6 @@
 #include <chrono>
 #include <mutex>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "pythreading/foreign.hpp"
 #include "pythreading/output.hpp"
@@ -48,11 +47,12 @@ bool open_trace(const std::string& path) {
   return g_trace_fd >= 0;
 }
 
-void emit(int fd, const std::string& text) {
+namespace {
+
+/// Writes one line and its trace event; g_output is held.
+void emit_locked(int fd, const std::string& text,
+                 const std::optional<pythreading::Thread>& thread) {
   using nlohmann::json;
-  // The thread's object if it has one: the trace must not make a foreign thread a dummy.
-  const std::optional<pythreading::Thread> thread = pythreading::current_thread_if_known();
-  std::lock_guard lock(g_output);
   write_all(fd, text + "\n");
   if (g_trace_fd < 0) return;
   const double t = std::chrono::duration<double>(std::chrono::steady_clock::now() - kStart).count();
@@ -67,6 +67,20 @@ void emit(int fd, const std::string& text) {
   write_all(g_trace_fd, event.dump(-1, ' ', false, json::error_handler_t::replace) + "\n");
 }
 
+}  // namespace
+
+void emit(int fd, const std::string& text) {
+  // The thread's object if it has one: the trace must not make a foreign thread a dummy.
+  const std::optional<pythreading::Thread> thread = pythreading::current_thread_if_known();
+  std::lock_guard lock(g_output);
+  for (std::size_t start = 0;;) {
+    const std::size_t end = text.find('\n', start);
+    emit_locked(fd, text.substr(start, end - start), thread);
+    if (end == std::string::npos) return;
+    start = end + 1;
+  }
+}
+
 void trace_started() {
   using nlohmann::json;
   std::lock_guard lock(g_output);
@@ -76,8 +90,8 @@ void trace_started() {
 }
 
 void emit_lines(int fd, const std::string& text) {
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) emit(fd, line);
+  if (text.empty()) return;
+  emit(fd, text.back() == '\n' ? text.substr(0, text.size() - 1) : text);
 }
 
 void install_stderr_sink() {

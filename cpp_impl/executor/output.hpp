@@ -14,11 +14,13 @@ namespace threadspec::executor {
 bool open_trace(const std::string& path);
 
 /// Writes `text` and a newline to fd (1 or 2) and traces it with the calling thread's name
-/// and label. Thread-safe; lines of several threads never tear.
+/// and label; a text with newlines is several lines, each traced, written together.
+/// Thread-safe; lines of several threads never tear.
 void emit(int fd, const std::string& text);
 /// Appends the trace's first event, {"kind": "started"}: the program starts now.
 void trace_started();
-/// Emits every line of a multi-line text (an exception report) in order.
+/// Emits every line of a text whose lines each end in a newline (an exception report), in
+/// order and together.
 void emit_lines(int fd, const std::string& text);
 
 /// Makes the program's stderr pythreading's output (Python's sys.stderr, through which the

@@ -1,5 +1,5 @@
 // Handlers of the flow steps (protocol 2): if, while, try, reraise, return, eval, del,
-// object, collect.
+// object, subclass, collect.
 #include "exceptions.hpp"
 #include "interpreter.hpp"
 #include "objects.hpp"
@@ -101,13 +101,22 @@ void object_step(Interpreter& in, const Step& s, Locals* locals) {
             locals);
 }
 
+/// class NAME(base): pass. Whether the base accepts a subclass is its type's property: for
+/// Lock, pythreading::Lock's finality (objects.hpp).
+void subclass_step(Interpreter& in, const Step& s, Locals* locals) {
+  const std::string& name = s.at("var").word;
+  in.assign(name, Value(subclass(name, in.eval(*s.at("base").expr, locals))), locals);
+}
+
 /// gc.collect(): objects are reference-counted, so nothing unreachable remains to collect.
 void collect_step(Interpreter&, const Step&, Locals*) {}
 
 constexpr HandlerEntry kHandlers[] = {
-    {"if", if_step},           {"while", while_step},   {"try", try_step},
-    {"reraise", reraise_step}, {"return", return_step}, {"eval", eval_step},
-    {"del", del_step},         {"object", object_step}, {"collect", collect_step},
+    {"if", if_step},           {"while", while_step},
+    {"try", try_step},         {"reraise", reraise_step},
+    {"return", return_step},   {"eval", eval_step},
+    {"del", del_step},         {"object", object_step},
+    {"collect", collect_step}, {"subclass", subclass_step},
 };
 
 }  // namespace

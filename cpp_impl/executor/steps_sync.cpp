@@ -15,11 +15,7 @@ void make_step(Interpreter& in, const Step& s, Locals* locals) {
 
 /// threading.Lock(*args): the C type takes no arguments.
 void lock_step(Interpreter& in, const Step& s, Locals* locals) {
-  const List args = in.args(s, locals);
-  if (!args.empty()) {
-    raise("TypeError", "lock expected 0 arguments, got " + std::to_string(args.size()));
-  }
-  make_step<LockObject>(in, s, locals);
+  in.assign(s.at("var").word, new_lock(in.args(s, locals)), locals);
 }
 
 /// threading.RLock(*args): 3.13 ignores arguments (with a DeprecationWarning pythreading

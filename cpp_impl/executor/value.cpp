@@ -44,9 +44,11 @@ long long Object::length() const {
   raise("TypeError", "object of type '" + type_name() + "' has no len()");
 }
 
-std::string TypeObject::repr() const {
-  return "<class '" + (module == "builtins" ? name : module + "." + name) + "'>";
+std::string TypeObject::qualified_name() const {
+  return module == "builtins" ? name : module + "." + name;
 }
+
+std::string TypeObject::repr() const { return "<class '" + qualified_name() + "'>"; }
 
 Value TypeObject::attr(const std::string& a) {
   if (a == "__name__") return {name};
@@ -62,9 +64,57 @@ bool TypeObject::is(const Object& other) const {
 
 ObjectPtr type_of(const Value& value) {
   if (auto o = value.get_if<ObjectPtr>()) {
-    return std::make_shared<TypeObject>((*o)->module_name(), (*o)->type_name());
+    return std::make_shared<TypeObject>((*o)->module_name(), (*o)->type_name(),
+                                        (*o)->type_is_final());
   }
-  return std::make_shared<TypeObject>("builtins", type_name(value));
+  const std::string name = type_name(value);
+  return std::make_shared<TypeObject>("builtins", name, name == "bool" || name == "NoneType");
+}
+
+ObjectPtr subclass(const std::string& name, const Value& base) {
+  const auto cls = base.object<TypeObject>();
+  if (!cls) {  // the class statement calls type(base) to make the class, which refuses
+    const auto o = base.get_if<ObjectPtr>();
+    raise("TypeError", "cannot create '" + (o ? (*o)->tp_name() : type_name(base)) + "' instances");
+  }
+  if (cls->final) {
+    raise("TypeError", "type '" + cls->qualified_name() + "' is not an acceptable base type");
+  }
+  return std::make_shared<TypeObject>("__main__", name);
+}
+
+std::string UnionObject::repr() const {
+  std::string out;
+  for (const auto& m : members) {
+    if (!out.empty()) out += " | ";
+    out += m.is_none() ? "None" : m.object<TypeObject>()->qualified_name();
+  }
+  return out;
+}
+
+Value bit_or(const Value& a, const Value& b) {
+  auto integral = [](const Value& v) { return v.get_if<bool>() || v.get_if<long long>(); };
+  if (a.get_if<bool>() && b.get_if<bool>()) return {*a.get_if<bool>() || *b.get_if<bool>()};
+  if (integral(a) && integral(b)) return {to_index(a) | to_index(b)};
+  // A union needs a class (or a union) on one side; None may be the other.
+  auto member = [](const Value& v) {
+    return v.is_none() || v.object<TypeObject>() || v.object<UnionObject>();
+  };
+  if (member(a) && member(b) && !(a.is_none() && b.is_none())) {
+    List members;
+    for (const Value* side : {&a, &b}) {
+      const auto u = side->object<UnionObject>();
+      for (const Value& m : u ? u->members : List{*side}) {
+        bool seen = false;
+        for (const Value& old : members) seen = seen || identical(old, m);
+        if (!seen) members.push_back(m);
+      }
+    }
+    if (members.size() == 1) return members.front();  // int | int is int
+    return {std::make_shared<UnionObject>(std::move(members))};
+  }
+  raise("TypeError",
+        "unsupported operand type(s) for |: '" + type_name(a) + "' and '" + type_name(b) + "'");
 }
 
 std::string type_name(const Value& value) {

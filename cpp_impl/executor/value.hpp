@@ -80,6 +80,9 @@ struct Object {
   [[nodiscard]] virtual std::string tp_name() const { return type_name(); }
   /// type(x).__module__ ("threading", "_thread", "builtins").
   [[nodiscard]] virtual std::string module_name() const { return "threading"; }
+  /// True when type(x) accepts no subclass (a class statement with it as base raises
+  /// TypeError), as for a C type without Py_TPFLAGS_BASETYPE.
+  [[nodiscard]] virtual bool type_is_final() const { return false; }
   /// repr(x); str(x) is the same unless str() is overridden.
   [[nodiscard]] virtual std::string repr() const;
   [[nodiscard]] virtual std::string str() const { return repr(); }
@@ -103,20 +106,44 @@ struct Object {
   std::vector<std::shared_ptr<Finalizer>> finalizers_;
 };
 
-/// A class (type(x), an exception class): prints "<class 'module.name'>", has __name__.
+/// A class (type(x), an exception class, threading.Lock, a `subclass` step's class): prints
+/// "<class 'module.name'>", has __name__. `final`: it accepts no subclass.
 struct TypeObject : Object {
-  TypeObject(std::string module, std::string name)
-      : module(std::move(module)), name(std::move(name)) {}
+  TypeObject(std::string module, std::string name, bool final = false)
+      : module(std::move(module)), name(std::move(name)), final(final) {}
   std::string module;
   std::string name;
+  bool final;
   [[nodiscard]] std::string type_name() const override { return "type"; }
   [[nodiscard]] std::string module_name() const override { return "builtins"; }
   [[nodiscard]] std::string repr() const override;
   Value attr(const std::string& a) override;
   [[nodiscard]] bool is(const Object& other) const override;
+  /// The class's name in CPython's messages and unions: "name" for a builtin, else
+  /// "module.name".
+  [[nodiscard]] std::string qualified_name() const;
 };
 /// type(value) as a TypeObject.
 [[nodiscard]] ObjectPtr type_of(const Value& value);
+
+/// class NAME(base): pass, in __main__: the new class. Raises TypeError as CPython 3.13's
+/// class statement does for a class that accepts no subclass ("type 'T' is not an
+/// acceptable base type") and for a base that is not a class.
+[[nodiscard]] ObjectPtr subclass(const std::string& name, const Value& base);
+
+/// types.UnionType, what `A | B` of classes gives from 3.10: str() joins its members (classes
+/// and None, each once, in order) with " | ".
+struct UnionObject : Object {
+  explicit UnionObject(List members) : members(std::move(members)) {}
+  List members;
+  [[nodiscard]] std::string type_name() const override { return "UnionType"; }
+  [[nodiscard]] std::string module_name() const override { return "types"; }
+  [[nodiscard]] std::string repr() const override;
+};
+/// Python's `a | b`: the bitwise or of integers (a bool of two bools), the union of classes
+/// and None (a single class when the union has one member); TypeError("unsupported
+/// operand type(s) for |: ...") otherwise.
+[[nodiscard]] Value bit_or(const Value& a, const Value& b);
 
 /// Throws pythreading::Exception(type, message): the program raises a Python exception.
 [[noreturn]] void raise(const std::string& type, const std::string& message);

@@ -14,7 +14,7 @@ Trees:
   ("index", obj, index)
   ("not", e) ("neg", e)
   ("and", a, b) ("or", a, b)
-  ("binop", "+" | "-", a, b)
+  ("binop", "+" | "-" | "|", a, b)
   ("compare", OP, a, b)             OP: == != < <= > >= is "is not" in "not in"
 """
 import re
@@ -31,7 +31,7 @@ _TOKEN_RE = re.compile(r"""
   | (?P<int>[0-9]+)
   | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
   | (?P<string>'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")
-  | (?P<op>==|!=|<=|>=|<|>|\+|-|\.|,|\(|\)|\[|\])
+  | (?P<op>==|!=|<=|>=|<|>|\+|-|\||\.|,|\(|\)|\[|\])
 """, re.X)
 _ESCAPES = {"\\": "\\", "'": "'", '"': '"', "n": "\n", "t": "\t"}
 _FORMAT1_RE = re.compile(r"^(len\(\s*[A-Za-z_][A-Za-z0-9_]*\s*\)|[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*)$")
@@ -158,15 +158,22 @@ class _Parser(object):
         return None
 
     def comparison(self):
-        left = self.sum()
+        left = self.bit_or()
         op = self._comp_op()
         if op is None:
             return left
-        right = self.sum()
+        right = self.bit_or()
         col = self.peek()[2]
         if self._comp_op() is not None:
             raise ExprError("chained comparison: write `a < b and b < c`", col)
         return ("compare", op, left, right)
+
+    def bit_or(self):
+        left = self.sum()
+        while self.at("|"):
+            self.take()
+            left = ("binop", "|", left, self.sum())
+        return left
 
     def sum(self):
         left = self.unary()

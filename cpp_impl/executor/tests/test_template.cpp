@@ -6,6 +6,7 @@
 #include <string>
 
 #include "expression.hpp"
+#include "objects.hpp"
 #include "template.hpp"
 
 namespace threadspec::executor {
@@ -138,6 +139,41 @@ TEST(Expression, ErrorsAreThePythonExceptions) {
   EXPECT_EQ(raised("{n.real}", env), "AttributeError: 'int' object has no attribute 'real'");
   EXPECT_EQ(raised("{9223372036854775807 + 1}", env),
             "OverflowError: integer result out of the 64-bit range");
+}
+
+TEST(Expression, BitwiseOrOfIntegersAndUnionsOfClasses) {
+  MapEnvironment env;
+  env.vars["n"] = Value(5LL);
+  env.vars["Lock"] = Value(lock_class());
+  EXPECT_EQ(render_str("{1 | 2 | 4} {True | False} {True | 2} {n | 0 == 5}", env), "7 True 3 True");
+  EXPECT_EQ(render_str("{Lock | None} / {None | Lock} / {type(Lock | None)}", env),
+            "_thread.lock | None / None | _thread.lock / <class 'types.UnionType'>");
+  EXPECT_EQ(render_str("{type(1) | None | type(1) | Lock} / {type(1) | type(2)}", env),
+            "int | None | _thread.lock / <class 'int'>");
+  EXPECT_EQ(raised("{1 | 'a'}", env),
+            "TypeError: unsupported operand type(s) for |: 'int' and 'str'");
+  EXPECT_EQ(raised("{None | None}", env),
+            "TypeError: unsupported operand type(s) for |: 'NoneType' and 'NoneType'");
+}
+
+TEST(Expression, ClassStatementsRefuseFinalBasesAsCPython313) {
+  auto refused = [](const Value& base) {
+    try {
+      (void)subclass("C", base);
+    } catch (const pythreading::PythonError& e) {
+      return std::string(e.type_name()) + ": " + e.what();
+    }
+    return std::string("no error");
+  };
+  static_assert(std::is_final_v<pythreading::Lock>);
+  EXPECT_EQ(refused(Value(lock_class())),
+            "TypeError: type '_thread.lock' is not an acceptable base type");
+  EXPECT_EQ(refused(Value(type_of(Value(new_lock({}))))),
+            "TypeError: type '_thread.lock' is not an acceptable base type");
+  EXPECT_EQ(refused(Value(type_of(Value(true)))),
+            "TypeError: type 'bool' is not an acceptable base type");
+  EXPECT_EQ(refused(Value(1LL)), "TypeError: cannot create 'int' instances");
+  EXPECT_EQ(subclass("Sub", Value(type_of(Value("s"))))->repr(), "<class '__main__.Sub'>");
 }
 
 TEST(Expression, NestingIsBounded) {

@@ -82,8 +82,9 @@ class FutexMutex {
 };
 }  // namespace detail
 
-/// threading.Lock: a non-recursive lock that any thread may release.
-class PYTHREADING_CAPABILITY("mutex") Lock {
+/// threading.Lock: a non-recursive lock that any thread may release. Final, as CPython
+/// 3.13's lock type accepts no subclass (`class MyLock(threading.Lock)` raises TypeError).
+class PYTHREADING_CAPABILITY("mutex") Lock final {
  public:
   Lock() = default;
   Lock(const Lock&) = delete;
