@@ -435,6 +435,44 @@ class Format2(unittest.TestCase):
         # Jython runs atexit handlers before it joins the non-daemon threads.
         self.assertEqual((status, o), (0, ["atexit 1", "thread"] if JYTHON else ["thread", "atexit 1"]), err)
 
+    def test_set_stderr_none_sends_stderr_prints_to_stdout_until_restored(self):
+        main = [step("print", text="a", file="stderr"), step("set_stderr", value="None"),
+                step("print", text="b", file="stderr"), step("set_stderr", value="default"),
+                step("print", text="c", file="stderr")]
+        status, o, err, events = run2(main)
+        self.assertEqual((status, o, err), (0, ["b"], ["a", "c"]))
+        self.assertEqual([(e["stream"], e["text"]) for e in events if e["kind"] == "line"],
+                         [("stderr", "a"), ("stdout", "b"), ("stderr", "c")])
+
+    def test_thread_created_before_stderr_is_none_still_reports(self):
+        functions = {"w": fn([step("wait", var="go"), step("raise", type="ValueError", message="boom")])}
+        main = [step("event", var="go"), step("thread", var="t", target="w"), step("start", var="t"),
+                step("set_stderr", value="None"), step("set", var="go"), step("join", var="t"),
+                step("set_stderr", value="default"), step("print", text="after", file="stderr")]
+        status, o, err, _ = run2(main, functions)
+        self.assertEqual((status, o), (0, []), err)
+        self.assertTrue(err[0].startswith("Exception in thread"), err)
+        if not JYTHON:   # Jython's own report fails on the None stream (reference/expectations/jython.yaml)
+            self.assertTrue(err[-2].endswith("boom"), err)
+        self.assertEqual(err[-1], "after")
+
+    def test_a_printed_text_with_newlines_is_several_traced_lines(self):
+        status, o, err, events = run2([out("{'one' + '\\n' + 'two'}")])
+        self.assertEqual((status, o), (0, ["one", "two"]), err)
+        self.assertEqual([e["text"] for e in events if e["kind"] == "line"], ["one", "two"])
+
+    def test_bitwise_or_lock_root_and_subclass(self):
+        catch = [{"types": ["TypeError"], "as": "e", "body": [out("TypeError")], "line": 1}]
+        main = [out("{1 | 6} {True | False}"), step("thread", var="t"),
+                step("subclass", var="S", base="type(t)"), out("{S} {S.__name__}"),
+                step("try", body=[step("subclass", var="L", base="Lock"), out("{L}")], **{"except": catch}),
+                step("try", body=[out("{Lock | None}")], **{"except": catch})]
+        status, o, err, _ = run2(main)
+        lock_is_a_class = V >= (3, 13) or JYTHON
+        self.assertEqual((status, o[:2]), (0, ["7 True", "<class '__main__.S'> S"]), err)
+        self.assertEqual(o[2], "<class '__main__.L'>" if JYTHON else "TypeError")
+        self.assertEqual(o[3], "_thread.lock | None" if lock_is_a_class and not JYTHON else "TypeError")
+
 
 def platform_is_refcounting():
     return platform.python_implementation() == "CPython"
