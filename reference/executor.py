@@ -474,6 +474,12 @@ class Interpreter(object):
                     continue
                 if fn is not None and fn not in self.functions:
                     raise ProgramError("step %r names undefined function %r (line %s)" % (op, fn, line))
+            if op == "subclass":   # compiled now, before anything runs (see CallSites.prepare)
+                name = str(step["var"])
+                try:
+                    self.class_statements[name] = compile("class %s(__base__): pass\n" % name, "<scenario>", "exec")
+                except SyntaxError:
+                    raise ProgramError("step 'subclass' names class %r, which is not a name (line %s)" % (name, line))
             for key in _STEP_LISTS:
                 if key in step:
                     self._check_steps(step[key])
@@ -488,9 +494,6 @@ class Interpreter(object):
         def walk(steps):
             for step in steps:
                 lines.add(step.get("line"))
-                if step.get("op") == "subclass":
-                    name = str(step["var"])
-                    self.class_statements[name] = compile("class %s(__base__): pass\n" % name, "<scenario>", "exec")
                 for key in _STEP_LISTS:
                     walk(step.get(key, []))
                 for handler in step.get("except", []) if step.get("op") == "try" else []:

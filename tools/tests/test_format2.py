@@ -145,6 +145,15 @@ class Errors(unittest.TestCase):
             self.load(HEAD.replace("params: [n]", "params: [class]") + TAIL)
         self.assertEqual((cm.exception.line, cm.exception.field), (5, "functions.worker.params[0]"))
         self.assertError("  - {lock: not}\n", "main[1].lock", "word of the expression language")
+        self.assertError("  - {subclass: class, base: Lock}\n", "main[1].subclass", "Python keyword")
+        self.assertError("  - {assign: pass, value: 1}\n", "main[1].assign", "Python keyword")
+
+    def test_set_stderr_takes_none_or_default_and_subclass_a_base(self):
+        self.assertError("  - {set_stderr: none}\n", "main[1].set_stderr", "'None'", "'default'")
+        self.assertError("  - {subclass: C}\n", "main[1].base", "required")
+        self.assertError("  - {subclass: C, base: '{Lock}'}\n", "main[1].base", "braces")
+        self.load(scenario("  - {set_stderr: None}\n  - {set_stderr: default}\n"
+                           "  - {subclass: C, base: Lock}\n  - {print: '{C} {Lock | None}'}\n"))
 
 
 class Protocol(unittest.TestCase):
@@ -165,7 +174,11 @@ class Protocol(unittest.TestCase):
                 ("  - {print: '{1 + 1}'}\n", "expression '1 + 1'"),
                 ("  - {print: '{TIMEOUT_MAX}'}\n", "TIMEOUT_MAX"),
                 ("  - {thread: u, target: {lambda: worker}}\n", "lambda callable"),
-                ("  - {release: t, n: 2}\n", "field 'n' of release")]:
+                ("  - {release: t, n: 2}\n", "field 'n' of release"),
+                ("  - {set_stderr: None}\n", "step 'set_stderr'"),
+                ("  - {subclass: C, base: Lock}\n", "step 'subclass'"),
+                ("  - {print: '{Lock}'}\n", "Lock"),
+                ("  - {print: '{1 | 2}'}\n", "expression '1 | 2'")]:
             with self.subTest(step=step):
                 protocol, (line, reason) = self.protocol(step)
                 self.assertEqual((protocol, line), (2, 9))

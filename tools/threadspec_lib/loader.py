@@ -382,6 +382,8 @@ class _Semantics(object):
         if kind == "new-var":
             if value in expr.KEYWORDS:
                 raise self.doc.error(path, "%r is a word of the expression language, not a variable name" % value)
+            if value in expr.PYTHON_KEYWORDS:
+                raise self.doc.error(path, "%r is a Python keyword, not a variable name" % value)
             self.created.add(value)
             self.created_in[self.scope].add(value)
         elif kind == "var":
