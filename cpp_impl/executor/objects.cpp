@@ -65,6 +65,12 @@ void ThreadObject::set_attr(const std::string& name, Value value) {
   }
 }
 
+Value TimerObject::attr(const std::string& name) {
+  if (name == "args") return {args};
+  if (name == "kwargs") return {kwargs};
+  return ThreadObject::attr(name);
+}
+
 bool ThreadObject::is(const Object& other) const {
   auto t = dynamic_cast<const ThreadObject*>(&other);
   return t && t->thread == thread;
@@ -253,6 +259,18 @@ std::string TupleObject::repr() const {
 
 std::string PlainObject::repr() const {
   return "<__main__." + cls + " object at " + address_of(this) + ">";
+}
+
+bool PlainObject::truth() {
+  if (!bool_hook) return true;
+  Value r = bool_hook(Value(self.lock()));
+  if (auto b = r.get_if<bool>()) return *b;
+  raise("TypeError", "__bool__ should return bool, returned " + executor::type_name(r));
+}
+
+Value PlainObject::call(const List& args, const Kwargs& kwargs) {
+  if (!call_hook) return Object::call(args, kwargs);
+  return call_hook(Value(self.lock()), args, kwargs);
 }
 
 Value PlainObject::attr(const std::string& name) {
