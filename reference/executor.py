@@ -185,6 +185,8 @@ def py_repr(v):
         return "[" + ", ".join(py_repr(x) for x in v) + "]"
     if isinstance(v, dict):
         return "{" + ", ".join(py_repr(k) + ": " + py_repr(x) for k, x in v.items()) + "}"
+    if isinstance(v, tuple):
+        return "(" + ", ".join(py_repr(x) for x in v) + ("," if len(v) == 1 else "") + ")"
     if isinstance(v, float):
         return repr(v)
     if isinstance(v, integer_types):
@@ -196,7 +198,9 @@ def py_str(v):
     """str(v) as Python 3 prints it (also on 2.7)."""
     if isinstance(v, (text_type, str)):
         return v
-    if isinstance(v, (list, dict, bool)) or v is None or isinstance(v, integer_types) or isinstance(v, float):
+    if isinstance(v, KeyError) and len(v.args) == 1:   # KeyError's str() is repr(key)
+        return py_repr(v.args[0])
+    if isinstance(v, (list, dict, tuple, bool)) or v is None or isinstance(v, integer_types) or isinstance(v, float):
         return py_repr(v)
     return text_type(v)
 

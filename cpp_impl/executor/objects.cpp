@@ -240,14 +240,25 @@ std::string ExceptionObject::module_name() const {
   return type == "BrokenBarrierError" ? "threading" : "builtins";
 }
 
+ExceptionObject::ExceptionObject(std::string t, std::string m, std::exception_ptr e)
+    : type(std::move(t)), message(std::move(m)), exception(std::move(e)) {
+  try {
+    std::rethrow_exception(exception);
+  } catch (const KeyError& k) {
+    args = List{k.key};
+  } catch (...) {
+    if (!message.empty()) args = List{Value(message)};
+  }
+}
+
 std::string ExceptionObject::repr() const {
-  return type + "(" + (message.empty() ? std::string() : py_repr(Value(message))) + ")";
+  std::string out = type + "(";
+  for (std::size_t i = 0; i < args.size(); ++i) out += (i ? ", " : "") + py_repr(args[i]);
+  return out + ")";
 }
 
 Value ExceptionObject::attr(const std::string& name) {
-  if (name == "args") {
-    return Value(std::make_shared<TupleObject>(message.empty() ? List{} : List{Value(message)}));
-  }
+  if (name == "args") return Value(std::make_shared<TupleObject>(args));
   return Object::attr(name);
 }
 

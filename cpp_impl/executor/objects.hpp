@@ -185,13 +185,15 @@ struct HookArgsObject : Object {
 
 namespace threadspec::executor {
 
-/// An exception caught by `try ... as e`: str() is its message, repr() `Type('message')`.
+/// An exception caught by `try ... as e`: str() is its message, repr() `Type(args...)`.
 struct ExceptionObject : Object {
-  ExceptionObject(std::string type, std::string message, std::exception_ptr e)
-      : type(std::move(type)), message(std::move(message)), exception(std::move(e)) {}
+  /// `e` is the exception; its args are (message,), or () for an empty message, except a
+  /// KeyError's, which are (key,).
+  ExceptionObject(std::string type, std::string message, std::exception_ptr e);
   std::string type;
   std::string message;
   std::exception_ptr exception;
+  List args;
   [[nodiscard]] std::string type_name() const override { return type; }
   [[nodiscard]] std::string module_name() const override;
   [[nodiscard]] std::string str() const override { return message; }

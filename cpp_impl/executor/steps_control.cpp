@@ -167,6 +167,7 @@ void waitpid_step(Interpreter& in, const Step& s, Locals* locals) {
 
 void raise_step(Interpreter& in, const Step& s, Locals* locals) {
   const Field* message = s.find("message");
+  if (message && s.at("type").word == "KeyError") throw KeyError(Value(in.text(*message, locals)));
   throw pt::Exception(s.at("type").word, message ? in.text(*message, locals) : "");
 }
 

@@ -44,6 +44,8 @@ long long Object::length() const {
   raise("TypeError", "object of type '" + type_name() + "' has no len()");
 }
 
+KeyError::KeyError(Value k) : pythreading::Exception("KeyError", py_repr(k)), key(std::move(k)) {}
+
 Value Object::item(const Value&) {
   raise("TypeError", "'" + type_name() + "' object is not subscriptable");
 }
@@ -178,7 +180,7 @@ Value DictObject::item(const Value& key) {
   for (const auto& [k, v] : snapshot()) {
     if (equal(k, key)) return v;
   }
-  raise("KeyError", py_repr(key));
+  throw KeyError(key);
 }
 
 void DictObject::set_item(const Value& key, Value value) {

@@ -182,6 +182,14 @@ void set_item(const Value& container, const Value& key, Value value);
 /// callable") for any other value.
 Value call_value(const Value& value, const List& args, const Kwargs& kwargs);
 
+/// Python's KeyError(key): its str() (what(), the text of tracebacks) is repr(key), unlike
+/// other exceptions, whose str() is their argument; `key` is the argument (e.args[0]).
+class KeyError : public pythreading::Exception {
+ public:
+  explicit KeyError(Value key);
+  Value key;
+};
+
 /// Throws pythreading::Exception(type, message): the program raises a Python exception.
 [[noreturn]] void raise(const std::string& type, const std::string& message);
 /// AttributeError("'TYPE' object has no attribute 'NAME'").

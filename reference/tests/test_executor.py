@@ -436,6 +436,12 @@ class Format2(unittest.TestCase):
         self.assertEqual((status, o), (0, ["['x', 2] {'k': 4} 1 True 4 True", "f x 2 4", defaults, beyond,
                                            "KeyError"]), err)
 
+    def test_key_error_str_is_the_repr_of_its_key(self):
+        main = [step("try", body=[step("raise", type="KeyError", message="k")],
+                     **{"except": [{"types": ["KeyError"], "as": "e", "body": [out("{e} {e.args}")], "line": 1}]})]
+        status, o, err, _ = run2(main)
+        self.assertEqual((status, o), (0, ["'k' ('k',)"]), err)
+
     def test_callable_false_object_as_target(self):
         functions = {"call": fn([out("called {x}"), step("return", value="{x + 1}")], ["self", "x"]),
                      "never": fn([step("return", value=False)], ["self"]),

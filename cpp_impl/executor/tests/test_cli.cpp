@@ -182,6 +182,18 @@ TEST(Cli, FalseCallableObjectIsAThreadTarget) {
   EXPECT_EQ(r.out, "False Thread-1\ncalled 5 Object\n");
 }
 
+TEST(Cli, KeyErrorsStrIsTheReprOfItsKey) {
+  const Result r = run(program(
+      "[{\"op\": \"try\", \"line\": 2, \"body\": [{\"op\": \"raise\", \"type\": "
+      "\"KeyError\", \"message\": \"k\", \"line\": 3}], \"except\": [{\"types\": "
+      "[\"KeyError\"], \"as\": \"e\", \"line\": 4, \"body\": [{\"op\": \"print\", \"text\": "
+      "\"{e} {e.args} {repr(e)}\", \"file\": \"stdout\", \"line\": 5}]}]},"
+      " {\"op\": \"raise\", \"type\": \"KeyError\", \"message\": \"boom\", \"line\": 6}]"));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.out, "'k' ('k',) KeyError('k')\n");
+  EXPECT_EQ(r.err.substr(r.err.rfind("KeyError")), "KeyError: 'boom'\n");
+}
+
 TEST(Cli, DescribeListsProtocolsAndSteps) {
   const Result r = run("", "--describe");
   EXPECT_EQ(r.status, 0);
