@@ -432,8 +432,8 @@ REQUIRED = {
     "info": ["text"], "warning": ["text"], "error": ["text"], "critical": ["text"], "sleep": ["seconds"],
     "for": ["var", "body"], "forever": ["body"], "if": ["cond", "then"], "while": ["cond", "max", "body"],
     "try": ["body"], "raise": ["type"], "reraise": [], "call": ["fn"], "return": ["value"], "exit": ["code"],
-    "excepthook": ["fn"], "call_excepthook": ["var", "thread"], "atexit": ["fn"], "fork": ["var"], "waitpid": ["var"], "lock": ["var"],
-    "rlock": ["var"], "event": ["var"], "semaphore": ["var"], "bounded_semaphore": ["var"],
+    "excepthook": ["fn"], "call_excepthook": ["var", "thread"], "atexit": ["fn"], "fork": ["var"],
+    "waitpid": ["var"], "lock": ["var"], "rlock": ["var"], "event": ["var"], "semaphore": ["var"], "bounded_semaphore": ["var"],
     "condition": ["var"], "barrier": ["var", "parties"], "local": ["var"], "acquire": ["var"],
     "release": ["var"], "with": ["var", "body"], "set": ["var"], "clear": ["var"], "wait": ["var"],
     "wait_for": ["var", "predicate"], "notify": ["var"], "notify_all": ["var"], "abort": ["var"],
@@ -801,11 +801,12 @@ class Interpreter(object):
         threading.excepthook = hook
 
     def op_call_excepthook(self, s, f):
+        # In Python's order: the callee, the class, then the list's items.
+        hook = threading.excepthook
+        hook_args = threading.ExceptHookArgs
         exc = f.lookup(s["var"])
-        thread = f.value(s["thread"])
-        hook = threading.excepthook   # looked up first, as Python evaluates the callee first
-        args = threading.ExceptHookArgs([type(exc), exc, getattr(exc, "__traceback__", None), thread])
-        f.call(hook, args)
+        items = [type(exc), exc, exc.__traceback__, f.value(s["thread"])]
+        f.call(hook, hook_args(items))
 
     def op_atexit(self, s, f):
         atexit.register(self.function(s["fn"]), *f.value(s.get("args", [])))

@@ -97,16 +97,17 @@ void list_set_item(const ListPtr& list, const Value& index, Value value) {
     raise("TypeError", "list indices must be integers or slices, not " + type_name(index));
   }
   long long i = to_index(index);
+  bool stored = false;
   {
     std::lock_guard lock(list_mutex());
     const auto size = static_cast<long long>(list->size());
     if (i < 0) i += size;
     if (i >= 0 && i < size) {
       std::swap((*list)[static_cast<std::size_t>(i)], value);  // the old value dies unlocked
-      i = -1;
+      stored = true;
     }
   }
-  if (i != -1) raise("IndexError", "list assignment index out of range");
+  if (!stored) raise("IndexError", "list assignment index out of range");
 }
 
 void set_item(const Value& container, const Value& key, Value value) {

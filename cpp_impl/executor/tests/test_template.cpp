@@ -165,12 +165,20 @@ TEST(Expression, ListsAndDictsAreMutableReferences) {
   EXPECT_EQ(raised("{l.append()}", env),
             "TypeError: list.append() takes exactly one argument (0 given)");
   EXPECT_EQ(raised("{l.pop()}", env), "AttributeError: 'list' object has no attribute 'pop'");
+  for (long long bad : {5LL, -2LL}) {
+    try {
+      set_item(env.vars["l"], Value(bad), Value());
+      ADD_FAILURE() << "no IndexError for " << bad;
+    } catch (const pythreading::PythonError& e) {
+      EXPECT_EQ(std::string(e.type_name()) + ": " + e.what(),
+                "IndexError: list assignment index out of range");
+    }
+  }
   try {
-    set_item(env.vars["l"], Value(5LL), Value());
-    ADD_FAILURE() << "no IndexError";
+    set_item(Value(std::make_shared<List>()), Value(-1LL), Value());
+    ADD_FAILURE() << "no IndexError for an empty list";
   } catch (const pythreading::PythonError& e) {
-    EXPECT_EQ(std::string(e.type_name()) + ": " + e.what(),
-              "IndexError: list assignment index out of range");
+    EXPECT_EQ(std::string(e.what()), "list assignment index out of range");
   }
   try {
     set_item(Value("s"), Value(0LL), Value());
