@@ -22,11 +22,13 @@ void lock_step(Interpreter& in, const Step& s, Locals* locals) {
   make_step<LockObject>(in, s, locals);
 }
 
-/// threading.RLock(*args): 3.13 ignores arguments (with a DeprecationWarning pythreading
-/// does not issue: declared in cpp_impl/expectations.yaml).
+/// threading.RLock(*args): pythreading's RLock(RLockArguments) ignores them and warns for
+/// any, as 3.13 does.
 void rlock_step(Interpreter& in, const Step& s, Locals* locals) {
-  (void)in.args(s, locals);
-  make_step<RLockObject>(in, s, locals);
+  const List args = in.args(s, locals);
+  in.assign(s.at("var").word,
+            Value(std::make_shared<RLockObject>(pythreading::RLockArguments{args.size(), 0})),
+            locals);
 }
 
 void local_step(Interpreter& in, const Step& s, Locals* locals) {
