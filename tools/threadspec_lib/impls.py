@@ -327,6 +327,16 @@ def order_key(impl):
     return (impl.mode == "literal", rank, impl.name or "", v, impl.release or "")
 
 
+def _distinct_sorted(impls):
+    """`impls` in listing order, keeping the first of each (name, release)."""
+    seen, out = set(), []
+    for impl in sorted(impls, key=order_key):
+        if (impl.name, impl.release) not in seen:
+            seen.add((impl.name, impl.release))
+            out.append(impl)
+    return out
+
+
 def all_pythons(literal=False, registry=None):
     """Every Python implementation this machine has, described: each interpreter found,
     plus the registry's interpreters. Two interpreters of one implementation and release
@@ -335,13 +345,7 @@ def all_pythons(literal=False, registry=None):
              for p in python_candidates()]
     ok, _ = _describe_all(impls)
     ok += [i for i in (registry or Registry()).implementations(literal=literal) if i.is_python]
-    seen, out = set(), []
-    for impl in sorted(ok, key=order_key):
-        if (impl.name, impl.release) in seen:
-            continue
-        seen.add((impl.name, impl.release))
-        out.append(impl)
-    return out
+    return _distinct_sorted(ok)
 
 
 def discover(registry=None, cpp_executor=None):
@@ -357,13 +361,7 @@ def discover(registry=None, cpp_executor=None):
     regs, reg_problems = registry.describe_all()
     ok += regs
     problems += reg_problems
-    seen, out = set(), []
-    for impl in sorted(ok, key=order_key):
-        if (impl.name, impl.release) in seen:
-            continue
-        seen.add((impl.name, impl.release))
-        out.append(impl)
-    return out, problems
+    return _distinct_sorted(ok), problems
 
 
 def resolve(name, registry=None, cpp_executor=None, literal=False):
