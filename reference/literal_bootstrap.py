@@ -20,8 +20,9 @@ an fcntl record lock on the trace for forked children), writes the bytes, and ap
 events of the lines those bytes complete before it lets go. So the trace lists lines in the
 order they reached the pipes. A line written past sys.stdout and sys.stderr (os.write on
 descriptor 1 or 2, the interpreter's C-level fatal errors, a subprocess) has no event.
-Everything the raw write uses is bound when it is made: it must keep working while the
-interpreter tears down modules at exit."""
+A line without its newline when the program ends has no event either. Everything a write
+uses is bound when the streams are made (attributes, default arguments): writes must keep
+working while the interpreter clears module globals at exit."""
 import io
 import os
 import sys
@@ -40,7 +41,7 @@ _clock = getattr(time, "monotonic", time.time)
 _LOCK_PATIENCE = 1.0
 
 
-def json_string(text, _ord=ord, _chr=chr, _join="".join):
+def json_string(text, _ord=ord, _join="".join):
     """`text` as a JSON string literal, ASCII only. Uses builtins only (see the module's
     note on exit)."""
     out = ['"']

@@ -11,7 +11,6 @@ import textwrap
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import tsutil  # noqa: E402
 from tsutil import PYTHON, TempDir  # noqa: E402
 from threadspec_lib import checker, engine, impls, loader, runner  # noqa: E402
 
