@@ -22,13 +22,15 @@ void lock_step(Interpreter& in, const Step& s, Locals* locals) {
   make_step<LockObject>(in, s, locals);
 }
 
-/// threading.RLock(*args): pythreading's RLock(RLockArguments) ignores them and warns for
-/// any, as 3.13 does.
+/// threading.RLock(*args, **kwargs): pythreading's RLock(RLockArguments) ignores them and
+/// warns for any, as 3.13 does.
 void rlock_step(Interpreter& in, const Step& s, Locals* locals) {
   const List args = in.args(s, locals);
-  in.assign(s.at("var").word,
-            Value(std::make_shared<RLockObject>(pythreading::RLockArguments{args.size(), 0})),
-            locals);
+  const Kwargs kwargs = in.kwargs(s, locals);
+  in.assign(
+      s.at("var").word,
+      Value(std::make_shared<RLockObject>(pythreading::RLockArguments{args.size(), kwargs.size()})),
+      locals);
 }
 
 void local_step(Interpreter& in, const Step& s, Locals* locals) {
