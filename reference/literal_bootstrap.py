@@ -158,10 +158,11 @@ class TracedBuffer(io.BufferedIOBase):
     and a daemon thread that the exit freezes in Python code under that lock makes the
     interpreter's last flush abort ("could not acquire lock ... at interpreter shutdown")."""
 
-    def __init__(self, tracer, stream, fd):
+    def __init__(self, tracer, stream, fd, name):
         io.BufferedIOBase.__init__(self)
         self._tracer, self._stream, self._fd = tracer, stream, fd
         self._isatty = os.isatty
+        self.name = name
 
     def writable(self):
         return True
@@ -239,9 +240,10 @@ def _traced_streams(trace_path):
         if _PY2:
             stream = TracedFile2(tracer, name, original)
         else:
-            stream = io.TextIOWrapper(TracedBuffer(tracer, name, original.fileno()),
-                                      encoding=original.encoding, errors=original.errors,
+            binary = TracedBuffer(tracer, name, original.fileno(), getattr(original, "name", "<%s>" % name))
+            stream = io.TextIOWrapper(binary, encoding=original.encoding, errors=original.errors,
                                       line_buffering=True)
+            stream.mode = getattr(original, "mode", "w")   # as the interpreter's own streams
         setattr(sys, name, stream)
         setattr(sys, "__%s__" % name, stream)
     return tracer
