@@ -23,6 +23,7 @@ descriptor 1 or 2, the interpreter's C-level fatal errors, a subprocess) has no 
 A line without its newline when the program ends has no event either. Everything a write
 uses is bound when the streams are made (attributes, default arguments): writes must keep
 working while the interpreter clears module globals at exit."""
+import atexit
 import io
 import os
 import sys
@@ -239,6 +240,7 @@ def _traced_streams(trace_path):
         original.flush()
         if _PY2:
             stream = TracedFile2(tracer, name, original)
+            atexit.register(stream.flush)   # a last line without its newline, as a file's
         else:
             binary = TracedBuffer(tracer, name, original.fileno(), getattr(original, "name", "<%s>" % name))
             stream = io.TextIOWrapper(binary, encoding=original.encoding, errors=original.errors,

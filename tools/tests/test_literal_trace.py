@@ -153,6 +153,15 @@ class Bootstrap(unittest.TestCase):
                     self.assertEqual(lines[:len(traced)], traced)
                     self.assertLessEqual(len(lines) - len(traced), 1)
 
+    def test_a_last_line_without_its_newline_is_written_without_an_event(self):
+        program = 'import sys\nsys.stdout.write("whole\\n")\nsys.stdout.write("no newline")\n'
+        for python in interpreters():
+            with self.subTest(python=python):
+                with TempDir() as d:
+                    out, err, events, status = run_bootstrap(python, program, d)
+                self.assertEqual((out, err, status), (["whole", "no newline"], [], 0))
+                self.assertEqual([e["text"] for e in events[1:]], ["whole"])
+
     def test_without_a_trace_it_only_runs_the_program(self):
         with TempDir() as d:
             out, err, events, status = run_bootstrap(PYTHON, "print('hi')\n", d, trace=False)
