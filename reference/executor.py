@@ -183,6 +183,10 @@ def py_repr(v):
         return "'" + s.replace("\\", "\\\\").replace("'", "\\'").replace("\n", "\\n").replace("\t", "\\t") + "'"
     if isinstance(v, list):
         return "[" + ", ".join(py_repr(x) for x in v) + "]"
+    if isinstance(v, dict):
+        return "{" + ", ".join(py_repr(k) + ": " + py_repr(x) for k, x in v.items()) + "}"
+    if isinstance(v, tuple):
+        return "(" + ", ".join(py_repr(x) for x in v) + ("," if len(v) == 1 else "") + ")"
     if isinstance(v, float):
         return repr(v)
     if isinstance(v, integer_types):
@@ -194,7 +198,9 @@ def py_str(v):
     """str(v) as Python 3 prints it (also on 2.7)."""
     if isinstance(v, (text_type, str)):
         return v
-    if isinstance(v, (list, bool)) or v is None or isinstance(v, integer_types) or isinstance(v, float):
+    if isinstance(v, KeyError) and len(v.args) == 1:   # KeyError's str() is repr(key)
+        return py_repr(v.args[0])
+    if isinstance(v, (list, dict, tuple, bool)) or v is None or isinstance(v, integer_types) or isinstance(v, float):
         return py_repr(v)
     return text_type(v)
 
@@ -243,7 +249,8 @@ def _tree(source):
 
 def _is_method(value):
     """A bound method (called when an expression names it), not a class or plain value."""
-    return callable(value) and not isinstance(value, type) and not isinstance(value, HookArgs)
+    return (callable(value) and not isinstance(value, type) and not isinstance(value, HookArgs)
+            and not getattr(value, "_threadspec_object", False))
 
 
 def _exec(code, global_space, local_space):
@@ -404,6 +411,10 @@ def _exception_type(name):
         raise NameError("name '%s' is not defined" % name)
 
 
+def _set_item(container, key, value):
+    container[key] = value
+
+
 def _exit_code(status):
     if hasattr(os, "waitstatus_to_exitcode"):
         return os.waitstatus_to_exitcode(status)
@@ -421,15 +432,15 @@ REQUIRED = {
     "info": ["text"], "warning": ["text"], "error": ["text"], "critical": ["text"], "sleep": ["seconds"],
     "for": ["var", "body"], "forever": ["body"], "if": ["cond", "then"], "while": ["cond", "max", "body"],
     "try": ["body"], "raise": ["type"], "reraise": [], "call": ["fn"], "return": ["value"], "exit": ["code"],
-    "excepthook": ["fn"], "atexit": ["fn"], "fork": ["var"], "waitpid": ["var"], "lock": ["var"],
-    "rlock": ["var"], "event": ["var"], "semaphore": ["var"], "bounded_semaphore": ["var"],
+    "excepthook": ["fn"], "call_excepthook": ["var", "thread"], "atexit": ["fn"], "fork": ["var"],
+    "waitpid": ["var"], "lock": ["var"], "rlock": ["var"], "event": ["var"], "semaphore": ["var"], "bounded_semaphore": ["var"],
     "condition": ["var"], "barrier": ["var", "parties"], "local": ["var"], "acquire": ["var"],
     "release": ["var"], "with": ["var", "body"], "set": ["var"], "clear": ["var"], "wait": ["var"],
     "wait_for": ["var", "predicate"], "notify": ["var"], "notify_all": ["var"], "abort": ["var"],
     "reset": ["var"],
 }
 _STEP_LISTS = ("body", "then", "else", "finally", "child")
-_FUNCTION_FIELDS = ("fn", "target", "run", "init", "action")
+_FUNCTION_FIELDS = ("fn", "target", "run", "init", "action", "call", "bool")
 
 
 class Interpreter(object):
@@ -515,18 +526,21 @@ class Interpreter(object):
             return fn
 
     def callable(self, spec, f):
-        """A `callable` field (spec 4.1): a function, {lambda: F} or {partial: F, ...}."""
+        """A `callable` field (spec 4.1): a function, {lambda: F}, {partial: F, ...} or {var: V}."""
         if not isinstance(spec, dict):
             return self.function(spec)
+        if "var" in spec:
+            return f.lookup(spec["var"])
         if "lambda" in spec:
             fn = self.function(spec["lambda"])
             return lambda *a, **k: fn(*a, **k)
         return functools.partial(self.function(spec["partial"]), *f.value(spec.get("args", [])),
                                  **f.kwargs(spec.get("kwargs")))
 
-    def subclass(self, base, name, attrs):
-        """A class `name(base)` of module __main__, one per (base, name, method)."""
-        key = (base, name) + tuple(sorted(attrs))
+    def subclass(self, base, name, attrs, functions=()):
+        """A class `name(base)` of module __main__, one per (base, name, methods, the
+        functions they call)."""
+        key = (base, name) + tuple(sorted(attrs)) + tuple(functions)
         with self.lock:
             cls = self.classes.get(key)
             if cls is None:
@@ -587,10 +601,12 @@ class Interpreter(object):
         f.assign(s["var"], t)
 
     def op_timer(self, s, f):
-        args = f.value(s.get("args", []))
-        extra = {"kwargs": f.kwargs(s["kwargs"])} if "kwargs" in s else {}
+        # Only the keys given: without them the Timer's own defaults show (spec 4.1).
+        extra = {"args": f.value(s["args"])} if "args" in s else {}
+        if "kwargs" in s:
+            extra["kwargs"] = f.kwargs(s["kwargs"])
         label = LABELS.new(s["var"])
-        t = f.call(threading.Timer, self.seconds(s["interval"], f), self.callable(s["target"], f), args=args, **extra)
+        t = f.call(threading.Timer, self.seconds(s["interval"], f), self.callable(s["target"], f), **extra)
         t._threadspec_label = label
         f.assign(s["var"], t)
 
@@ -636,7 +652,11 @@ class Interpreter(object):
     def op_assign(self, s, f):
         value = f.value(s["value"])
         target = s["target"]
-        if "." in target:
+        if target.rstrip().endswith("]"):   # an item target E[K] (spec 4.2)
+            tree = _tree(target)
+            container, key = f.evaluate(tree[1]), f.evaluate(tree[2])
+            f.call(_set_item, container, key, value)
+        elif "." in target:
             obj, attr = target.split(".", 1)
             f.call(setattr, f.lookup(obj), attr, value)
         else:
@@ -649,7 +669,24 @@ class Interpreter(object):
         f.delete(s["var"])
 
     def op_object(self, s, f):
-        f.assign(s["var"], self.subclass(object, s.get("class", "Object"), {})())
+        attrs = {}
+        if "call" in s:
+            call_fn = self.function(s["call"])
+
+            def __call__(obj_self, *args, **kwargs):
+                return call_fn(obj_self, *args, **kwargs)
+            attrs["__call__"] = __call__
+        if "bool" in s:
+            bool_fn = self.function(s["bool"])
+
+            def __bool__(obj_self):
+                return bool_fn(obj_self)
+            attrs["__bool__"] = __bool__
+            attrs["__nonzero__"] = __bool__   # Python 2's name for it
+        if attrs:   # an object step's instance is a value even when callable (not a method)
+            attrs["_threadspec_object"] = True
+        cls = self.subclass(object, s.get("class", "Object"), attrs, (s.get("call"), s.get("bool")))
+        f.assign(s["var"], cls())
 
     def op_finalize(self, s, f):
         f.call(weakref.finalize, f.lookup(s["var"]), self.function(s["fn"]), *f.value(s.get("args", [])))
@@ -762,6 +799,14 @@ class Interpreter(object):
             fn(HookArgs(args))
         hook.__name__ = str(s["fn"])
         threading.excepthook = hook
+
+    def op_call_excepthook(self, s, f):
+        # In Python's order: the callee, the class, then the list's items.
+        hook = threading.excepthook
+        hook_args = threading.ExceptHookArgs
+        exc = f.lookup(s["var"])
+        items = [type(exc), exc, exc.__traceback__, f.value(s["thread"])]
+        f.call(hook, hook_args(items))
 
     def op_atexit(self, s, f):
         atexit.register(self.function(s["fn"]), *f.value(s.get("args", [])))

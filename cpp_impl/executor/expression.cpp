@@ -344,8 +344,9 @@ Value arithmetic(bool add, const Value& a, const Value& b) {
     }
     if (auto l = a.get_if<ListPtr>()) {
       if (auto m = b.get_if<ListPtr>()) {
-        auto out = std::make_shared<List>(**l);
-        out->insert(out->end(), (*m)->begin(), (*m)->end());
+        auto out = std::make_shared<List>(snapshot(*l));
+        const List tail = snapshot(*m);
+        out->insert(out->end(), tail.begin(), tail.end());
         return {out};
       }
       raise("TypeError", "can only concatenate list (not \"" + type_name(b) + "\") to list");
@@ -373,8 +374,8 @@ int order(const std::string& op, const Value& a, const Value& b) {
   }
   if (auto l = a.get_if<ListPtr>()) {
     if (auto m = b.get_if<ListPtr>()) {
-      const List& x = **l;
-      const List& y = **m;
+      const List x = snapshot(*l);
+      const List y = snapshot(*m);
       for (std::size_t i = 0; i < x.size() && i < y.size(); ++i) {
         if (!equal(x[i], y[i])) return order(op, x[i], y[i]);
       }
@@ -387,11 +388,12 @@ int order(const std::string& op, const Value& a, const Value& b) {
 
 bool contains(const Value& container, const Value& item) {
   if (auto l = container.get_if<ListPtr>()) {
-    for (const auto& x : **l) {
+    for (const auto& x : snapshot(*l)) {
       if (identical(x, item) || equal(x, item)) return true;
     }
     return false;
   }
+  if (auto o = container.get_if<ObjectPtr>()) return (*o)->contains(item);
   if (auto s = container.get_if<std::string>()) {
     auto t = item.get_if<std::string>();
     if (!t) {
@@ -429,8 +431,10 @@ Value index(const Value& container, const Value& key) {
     return static_cast<std::size_t>(i);
   };
   if (auto l = container.get_if<ListPtr>()) {
-    return (**l)[subscript(static_cast<long long>((*l)->size()), "list")];
+    const List items = snapshot(*l);
+    return items[subscript(static_cast<long long>(items.size()), "list")];
   }
+  if (auto o = container.get_if<ObjectPtr>()) return (*o)->item(key);
   if (auto s = container.get_if<std::string>()) {
     return {std::string(1, (*s)[subscript(static_cast<long long>(s->size()), "string")])};
   }
@@ -440,6 +444,15 @@ Value index(const Value& container, const Value& key) {
 Value attribute(const Value& object, const std::string& name, const List* args) {
   if (auto o = object.get_if<ObjectPtr>()) {
     return args ? (*o)->call_method(name, *args) : (*o)->attr(name);
+  }
+  if (auto l = object.get_if<ListPtr>(); l && name == "append") {
+    const std::size_t given = args ? args->size() : 0;
+    if (given != 1) {
+      raise("TypeError",
+            "list.append() takes exactly one argument (" + std::to_string(given) + " given)");
+    }
+    list_append(*l, (*args)[0]);
+    return {};
   }
   attribute_error(type_name(object), name);
 }
@@ -522,7 +535,7 @@ bool call_builtin(const std::string& name, const List& args, Value& out) {
     arity(1);
     const Value& v = args[0];
     if (auto l = v.get_if<ListPtr>()) {
-      out = Value(static_cast<long long>((*l)->size()));
+      out = Value(static_cast<long long>(list_size(*l)));
     } else if (auto s = v.get_if<std::string>()) {
       out = Value(static_cast<long long>(s->size()));
     } else if (auto o = v.get_if<ObjectPtr>()) {

@@ -227,8 +227,12 @@ Interpreter::Target Interpreter::target(const Field& f, Locals* locals) {
     case Callable::Kind::lambda:
       t.name = "<lambda>";
       break;
+    case Callable::Kind::var:
+      t.object = lookup(f.callable.function, locals);
+      t.function.clear();
+      break;
     case Callable::Kind::partial:
-      t.args = *std::get<ListPtr>(value(f.callable.args, locals).v);
+      t.args = snapshot(std::get<ListPtr>(value(f.callable.args, locals).v));
       for (std::size_t i = 0; i < f.callable.kwargs.items.size(); ++i) {
         t.kwargs.emplace_back(f.callable.kwargs.keys[i], value(f.callable.kwargs.items[i], locals));
       }
@@ -238,6 +242,7 @@ Interpreter::Target Interpreter::target(const Field& f, Locals* locals) {
 }
 
 Value Interpreter::invoke(const Target& t, const List& args, const Kwargs& kwargs) {
+  if (t.object) return call_value(*t.object, args, kwargs);
   if (t.args.empty() && t.kwargs.empty()) return call(t.function, args, kwargs);
   List all = t.args;
   all.insert(all.end(), args.begin(), args.end());
@@ -258,7 +263,7 @@ Value Interpreter::invoke(const Target& t, const List& args, const Kwargs& kwarg
 List Interpreter::args(const Step& step, Locals* locals) {
   const Field* f = step.find("args");
   if (!f) return {};
-  return *std::get<ListPtr>(value(f->value, locals).v);
+  return snapshot(std::get<ListPtr>(value(f->value, locals).v));
 }
 
 Kwargs Interpreter::kwargs(const Step& step, Locals* locals) {

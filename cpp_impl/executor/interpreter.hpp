@@ -22,8 +22,6 @@ namespace threadspec::executor {
 
 /// A function call's local variables; nullptr stands for module level (the globals).
 using Locals = std::map<std::string, Value>;
-/// Keyword arguments in the order given.
-using Kwargs = std::vector<std::pair<std::string, Value>>;
 
 class Interpreter;
 /// Runs one step. `locals` is the current call's variables (nullptr in main).
@@ -76,15 +74,18 @@ class Interpreter {
   /// Returns the function's return value (None unless it ran `return`).
   Value call(const std::string& name, const List& args, const Kwargs& kwargs = {});
   /// A callable field's value (section 4.1): the function, and for a partial its bound
-  /// arguments; `name` is its __name__ ("" for a partial, which has none).
+  /// arguments; `name` is its __name__ ("" for a partial or an object, which have none).
+  /// For {var: V}, `object` is V's value (called instead of a function).
   struct Target {
     std::string name;
     std::string function;
     List args;
     Kwargs kwargs;
+    std::optional<Value> object;
   };
   [[nodiscard]] Target target(const Field& callable, Locals* locals);
-  /// Calls a Target with more arguments (a partial's come first).
+  /// Calls a Target with more arguments (a partial's come first; an object is called as
+  /// call_value() calls it).
   Value invoke(const Target& t, const List& args, const Kwargs& kwargs);
   /// The body of a thread a step created: labels the calling thread's lines with `label`,
   /// then calls `fn` as a thread's run() does (inside threading's bootstrap frames).

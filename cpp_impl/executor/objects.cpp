@@ -65,6 +65,12 @@ void ThreadObject::set_attr(const std::string& name, Value value) {
   }
 }
 
+Value TimerObject::attr(const std::string& name) {
+  if (name == "args") return {args};
+  if (name == "kwargs") return {kwargs};
+  return ThreadObject::attr(name);
+}
+
 bool ThreadObject::is(const Object& other) const {
   auto t = dynamic_cast<const ThreadObject*>(&other);
   return t && t->thread == thread;
@@ -239,14 +245,25 @@ std::string ExceptionObject::module_name() const {
   return type == "BrokenBarrierError" ? "threading" : "builtins";
 }
 
+ExceptionObject::ExceptionObject(std::string t, std::string m, std::exception_ptr e)
+    : type(std::move(t)), message(std::move(m)), exception(std::move(e)) {
+  try {
+    std::rethrow_exception(exception);
+  } catch (const KeyError& k) {
+    args = List{k.key};
+  } catch (...) {
+    if (!message.empty()) args = List{Value(message)};
+  }
+}
+
 std::string ExceptionObject::repr() const {
-  return type + "(" + (message.empty() ? std::string() : py_repr(Value(message))) + ")";
+  std::string out = type + "(";
+  for (std::size_t i = 0; i < args.size(); ++i) out += (i ? ", " : "") + py_repr(args[i]);
+  return out + ")";
 }
 
 Value ExceptionObject::attr(const std::string& name) {
-  if (name == "args") {
-    return Value(std::make_shared<TupleObject>(message.empty() ? List{} : List{Value(message)}));
-  }
+  if (name == "args") return Value(std::make_shared<TupleObject>(args));
   return Object::attr(name);
 }
 
@@ -258,6 +275,18 @@ std::string TupleObject::repr() const {
 
 std::string PlainObject::repr() const {
   return "<__main__." + cls + " object at " + address_of(this) + ">";
+}
+
+bool PlainObject::truth() {
+  if (!bool_hook) return true;
+  Value r = bool_hook(Value(self.lock()));
+  if (auto b = r.get_if<bool>()) return *b;
+  raise("TypeError", "__bool__ should return bool, returned " + executor::type_name(r));
+}
+
+Value PlainObject::call(const List& args, const Kwargs& kwargs) {
+  if (!call_hook) return Object::call(args, kwargs);
+  return call_hook(Value(self.lock()), args, kwargs);
 }
 
 Value PlainObject::attr(const std::string& name) {

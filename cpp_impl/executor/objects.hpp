@@ -4,6 +4,7 @@
 #pragma once
 
 #include <exception>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -32,11 +33,17 @@ struct ThreadObject : Object {
   [[nodiscard]] bool is(const Object& other) const override;
 };
 
-/// A threading.Timer.
+/// A threading.Timer. `args` and `kwargs` are the list and dict the pythreading Timer was
+/// given as its function's arguments: the program reads and mutates the same objects, and
+/// the Timer passes their contents when it fires (Python's Timer.args / Timer.kwargs).
 struct TimerObject : ThreadObject {
-  explicit TimerObject(pythreading::Timer t) : ThreadObject(t), timer(std::move(t)) {}
+  TimerObject(pythreading::Timer t, ListPtr args, std::shared_ptr<DictObject> kwargs)
+      : ThreadObject(t), timer(std::move(t)), args(std::move(args)), kwargs(std::move(kwargs)) {}
   pythreading::Timer timer;
+  ListPtr args;
+  std::shared_ptr<DictObject> kwargs;
   [[nodiscard]] std::string type_name() const override { return "Timer"; }
+  Value attr(const std::string& name) override;
 };
 
 /// What `acquire`, `release` and `with` use: Lock, RLock, Semaphore, Condition. The program
@@ -182,13 +189,15 @@ struct HookArgsObject : Object {
 
 namespace threadspec::executor {
 
-/// An exception caught by `try ... as e`: str() is its message, repr() `Type('message')`.
+/// An exception caught by `try ... as e`: str() is its message, repr() `Type(args...)`.
 struct ExceptionObject : Object {
-  ExceptionObject(std::string type, std::string message, std::exception_ptr e)
-      : type(std::move(type)), message(std::move(message)), exception(std::move(e)) {}
+  /// `e` is the exception; its args are (message,), or () for an empty message, except a
+  /// KeyError's, which are (key,).
+  ExceptionObject(std::string type, std::string message, std::exception_ptr e);
   std::string type;
   std::string message;
   std::exception_ptr exception;
+  List args;
   [[nodiscard]] std::string type_name() const override { return type; }
   [[nodiscard]] std::string module_name() const override;
   [[nodiscard]] std::string str() const override { return message; }
@@ -204,14 +213,25 @@ struct TupleObject : Object {
   [[nodiscard]] std::string module_name() const override { return "builtins"; }
   [[nodiscard]] std::string repr() const override;
   [[nodiscard]] long long length() const override { return static_cast<long long>(items.size()); }
+  [[nodiscard]] bool truth() override { return !items.empty(); }
 };
 
-/// An instance of `class CLASS(object): pass` in __main__: attributes assignable.
+/// An instance of `class CLASS(object): pass` in __main__: attributes assignable; with
+/// `call_hook`, callable (__call__), with `bool_hook`, its truth value (__bool__). The hooks
+/// receive the object itself first (`self`, set by the object step).
 struct PlainObject : Object {
   explicit PlainObject(std::string cls) : cls(std::move(cls)) {}
   std::string cls;
   std::mutex mutex;
   std::map<std::string, Value> dict;
+  std::weak_ptr<PlainObject> self;
+  std::function<Value(const Value& self, const List& args, const Kwargs& kwargs)> call_hook;
+  std::function<Value(const Value& self)> bool_hook;
+  /// bool_hook(self), which must return a bool: TypeError("__bool__ should return bool,
+  /// returned T") otherwise, as Python. Without a hook, true.
+  [[nodiscard]] bool truth() override;
+  /// call_hook(self, args, kwargs); without a hook TypeError("'CLASS' object is not callable").
+  Value call(const List& args, const Kwargs& kwargs) override;
   [[nodiscard]] std::string type_name() const override { return cls; }
   [[nodiscard]] std::string module_name() const override { return "__main__"; }
   [[nodiscard]] std::string repr() const override;

@@ -281,6 +281,13 @@ class Compiler {
       case FieldKind::assign_target: {
         if (!j.is_string()) bad("a variable name or NAME.ATTR");
         const std::string t = j.get<std::string>();
+        if (protocol_ >= 2 && t.find_last_not_of(" \t") != std::string::npos &&
+            t[t.find_last_not_of(" \t")] == ']') {  // an item target E[K]
+          f.expr = expression(j, line, op, f.name);
+          if (f.expr->kind != Expr::Kind::index) bad("NAME, NAME.ATTR or an item target E[K]");
+          f.word = t;
+          break;
+        }
         const auto dot = t.find('.');
         if (!is_name(t.substr(0, dot)) || (dot != std::string::npos && !is_name(t.substr(dot + 1))))
           bad("a variable name or NAME.ATTR");
@@ -357,16 +364,26 @@ class Compiler {
 
   void callable(Field& f, const json& j, int line, const std::string& op) {
     if (j.is_string()) {
-      function_name(f, j, line, op, "a function name, {lambda: F} or {partial: F, ...}");
+      function_name(f, j, line, op, "a function name, {lambda: F}, {partial: F, ...} or {var: V}");
       f.callable.function = f.word;
       return;
     }
     if (protocol_ < 2 || !j.is_object())
       fail(line, op,
            "field '" + f.name + "' must be a function name" +
-               (protocol_ >= 2 ? ", {lambda: F} or {partial: F, ...}" : "") + ", not " + shown(j));
+               (protocol_ >= 2 ? ", {lambda: F}, {partial: F, ...} or {var: V}" : "") + ", not " +
+               shown(j));
     Field inner;
     inner.name = f.name;
+    if (j.contains("var")) {
+      if (j.size() != 1) fail(line, op, "field '" + f.name + "': {var: V} takes no other key");
+      if (!j["var"].is_string() || !is_name(j["var"].get<std::string>()))
+        fail(line, op, "field '" + f.name + "': {var: V} needs a variable name");
+      f.callable.kind = Callable::Kind::var;
+      f.word = j["var"].get<std::string>();
+      f.callable.function = f.word;
+      return;
+    }
     if (j.contains("lambda")) {
       if (j.size() != 1) fail(line, op, "field '" + f.name + "': {lambda: F} takes no other key");
       function_name(inner, j["lambda"], line, op, "a function name");
@@ -391,7 +408,8 @@ class Compiler {
       }
     } else {
       fail(line, op,
-           "field '" + f.name + "' must be a function name, {lambda: F} or {partial: F, ...}");
+           "field '" + f.name +
+               "' must be a function name, {lambda: F}, {partial: F, ...} or {var: V}");
     }
     f.word = inner.word;
     f.callable.function = inner.word;

@@ -29,7 +29,7 @@ enum class FieldKind {
   var,             // a NAME of a variable
   fn,              // the name of a function of the scenario
   fn_or_default,   // fn, or "default"
-  callable,        // fn, {lambda: F} or {partial: F, args, kwargs}
+  callable,        // fn, {lambda: F}, {partial: F, args, kwargs} or {var: V}
   text,            // a template
   value,           // a value: scalar, template string, or list of values
   values,          // a list of values
@@ -42,7 +42,7 @@ enum class FieldKind {
   exception_type,  // an exception class name of the vocabulary
   handlers,        // except handlers of a try
   stream,          // "stdout" or "stderr"
-  assign_target,   // NAME or NAME.ATTR
+  assign_target,   // NAME, NAME.ATTR, or an item target E[K] (then `expr` holds it)
   class_name,      // a NAME used as a class's __name__
   none,            // the step takes no value
 };
@@ -80,13 +80,13 @@ struct ExceptHandler {
   int line = 0;
 };
 
-/// A callable field: a function, {lambda: F} or {partial: F, args, kwargs}.
+/// A callable field: a function, {lambda: F}, {partial: F, args, kwargs} or {var: V}.
 struct Callable {
-  enum class Kind { function, lambda, partial };
+  enum class Kind { function, lambda, partial, var };
   Kind kind = Kind::function;
-  std::string function;
-  ValueNode args;    // partial: a list
-  ValueNode kwargs;  // partial: a mapping
+  std::string function;  // var: the variable's name
+  ValueNode args;        // partial: a list
+  ValueNode kwargs;      // partial: a mapping
 };
 
 /// One field of a step, in the form its kind needs.
@@ -96,7 +96,7 @@ struct Field {
   ValueNode value;          // text, value, values, kwargs, seconds, integer, boolean
   std::string word;         // new_var, var, fn, fn_or_default, assign_target, exception_type,
                             // stream, class_name
-  ExprPtr expr;             // expr
+  ExprPtr expr;             // expr; an item target of an assign_target
   std::vector<Step> steps;  // steps
   std::vector<ExceptHandler> handlers;  // handlers
   Callable callable;                    // callable

@@ -19,8 +19,15 @@ namespace {
 namespace pt = pythreading;
 
 void assign_step(Interpreter& in, const Step& s, Locals* locals) {
-  const std::string& target = s.at("target").word;
+  const Field& field = s.at("target");
+  const std::string& target = field.word;
   Value value = in.value(s.at("value").value, locals);
+  if (field.expr) {  // an item target E[K]: the value, then E, then K, as Python
+    Value container = in.eval(*field.expr->items[0], locals);
+    Value key = in.eval(*field.expr->items[1], locals);
+    set_item(container, key, std::move(value));
+    return;
+  }
   const auto dot = target.find('.');
   if (dot == std::string::npos) {
     in.assign(target, std::move(value), locals);
@@ -53,8 +60,13 @@ void for_step(Interpreter& in, const Step& s, Locals* locals) {
   }
   Value sequence = in.eval(*s.at("in").expr, locals);
   List items;
-  if (auto list = sequence.get_if<ListPtr>()) {
-    items = **list;  // Python iterates the list object; the language cannot mutate one
+  if (auto list = sequence.get_if<ListPtr>()) {  // Python iterates the live list object
+    for (std::size_t i = 0;; ++i) {
+      std::optional<Value> item = list_at(*list, i);
+      if (!item) return;
+      in.assign(var, std::move(*item), locals);
+      in.run(body, locals);
+    }
   } else if (auto str = sequence.get_if<std::string>()) {
     for (char c : *str) items.push_back(Value(std::string(1, c)));
   } else {
@@ -87,7 +99,7 @@ void finalize_step(Interpreter& in, const Step& s, Locals* locals) {
   auto o = v.get_if<ObjectPtr>();
   if (!o) raise("TypeError", "cannot create weak reference to '" + type_name(v) + "' object");
   const std::string fn = s.at("fn").word;
-  in.finalize(**o, Interpreter::Target{fn, fn, {}, {}}, in.args(s, locals));
+  in.finalize(**o, Interpreter::Target{fn, fn, {}, {}, {}}, in.args(s, locals));
 }
 
 /// The number of OS threads of this process (what CPython 3.12+ checks before fork()).
@@ -155,6 +167,7 @@ void waitpid_step(Interpreter& in, const Step& s, Locals* locals) {
 
 void raise_step(Interpreter& in, const Step& s, Locals* locals) {
   const Field* message = s.find("message");
+  if (message && s.at("type").word == "KeyError") throw KeyError(Value(in.text(*message, locals)));
   throw pt::Exception(s.at("type").word, message ? in.text(*message, locals) : "");
 }
 
@@ -167,13 +180,37 @@ void excepthook_step(Interpreter& in, const Step& s, Locals*) {
   in.install_excepthook(fn == "default" ? std::nullopt : std::optional(fn));
 }
 
+/// threading.excepthook(ExceptHookArgs([type(E), E, E.__traceback__, thread])): the hook in
+/// effect (pythreading's default report, or the scenario's function), in this thread.
+void call_excepthook_step(Interpreter& in, const Step& s, Locals* locals) {
+  Value e = in.lookup(s.at("var").word, locals);
+  auto exception = e.object<ExceptionObject>();
+  if (!exception) attribute_error(type_name(e), "__traceback__");
+  Value t = in.value(s.at("thread").value, locals);
+  std::optional<pt::Thread> thread;
+  if (auto object = t.object<ThreadObject>()) {
+    thread = object->thread;
+  } else if (!t.is_none()) {
+    raise("TypeError",
+          "call_excepthook: thread must be None or a thread, not '" + type_name(t) + "'");
+  }
+  pt::get_excepthook()(pt::make_excepthook_args(exception->exception, thread));
+}
+
 constexpr HandlerEntry kHandlers[] = {
-    {"assign", assign_step}, {"sleep", sleep_step},
-    {"for", for_step},       {"forever", forever_step},
-    {"call", call_step},     {"raise", raise_step},
-    {"exit", exit_step},     {"excepthook", excepthook_step},
-    {"atexit", atexit_step}, {"finalize", finalize_step},
-    {"fork", fork_step},     {"waitpid", waitpid_step},
+    {"assign", assign_step},
+    {"sleep", sleep_step},
+    {"for", for_step},
+    {"forever", forever_step},
+    {"call", call_step},
+    {"raise", raise_step},
+    {"exit", exit_step},
+    {"excepthook", excepthook_step},
+    {"call_excepthook", call_excepthook_step},
+    {"atexit", atexit_step},
+    {"finalize", finalize_step},
+    {"fork", fork_step},
+    {"waitpid", waitpid_step},
 };
 
 }  // namespace

@@ -97,8 +97,20 @@ void del_step(Interpreter& in, const Step& s, Locals* locals) {
 
 void object_step(Interpreter& in, const Step& s, Locals* locals) {
   const Field* cls = s.find("class");
-  in.assign(s.at("var").word, Value(std::make_shared<PlainObject>(cls ? cls->word : "Object")),
-            locals);
+  auto object = std::make_shared<PlainObject>(cls ? cls->word : "Object");
+  object->self = object;
+  if (const Field* call = s.find("call")) {  // __call__(self, *args, **kwargs)
+    object->call_hook = [&in, fn = call->word](const Value& self, const List& args,
+                                               const Kwargs& kwargs) {
+      List all{self};
+      all.insert(all.end(), args.begin(), args.end());
+      return in.call(fn, all, kwargs);
+    };
+  }
+  if (const Field* b = s.find("bool")) {  // __bool__(self)
+    object->bool_hook = [&in, fn = b->word](const Value& self) { return in.call(fn, List{self}); };
+  }
+  in.assign(s.at("var").word, Value(object), locals);
 }
 
 /// gc.collect(): objects are reference-counted, so nothing unreachable remains to collect.

@@ -53,7 +53,7 @@ void thread_step(Interpreter& in, const Step& s, Locals* locals) {
   }
   if (const Field* run = s.find("run")) {
     const Field* cls = s.find("class");
-    Interpreter::Target body{run->word, run->word, {}, {}};
+    Interpreter::Target body{run->word, run->word, {}, {}, {}};
     auto thread = pt::make_thread<SubclassThread>(std::move(opts), in, std::move(body), label);
     thread->set_class_name(interned(cls ? cls->word : "ThreadSubclass"));
     in.assign(var, Value(std::make_shared<ThreadObject>(std::shared_ptr<pt::Thread>(thread))),
@@ -67,13 +67,24 @@ void thread_step(Interpreter& in, const Step& s, Locals* locals) {
   in.assign(var, Value(std::make_shared<ThreadObject>(pt::Thread(std::move(opts)))), locals);
 }
 
+/// threading.Timer(interval, target, args=[..], kwargs={..}): the list and dict (new empty
+/// ones when the step gives none, as Python 3's defaults) are the Timer's function arguments,
+/// so the call reads them when the Timer fires, and the program reads them as t.args and
+/// t.kwargs.
 void timer_step(Interpreter& in, const Step& s, Locals* locals) {
   const std::string& var = s.at("var").word;
   const std::string label = in.new_label(var);
-  pt::Timer t(in.seconds(s.at("interval"), locals),
-              [&in, t = in.target(s.at("target"), locals), label, args = in.args(s, locals),
-               kwargs = in.kwargs(s, locals)] { in.run_target(label, t, args, kwargs); });
-  in.assign(var, Value(std::make_shared<TimerObject>(std::move(t))), locals);
+  auto args = std::make_shared<List>(in.args(s, locals));
+  auto kwargs = std::make_shared<DictObject>(in.kwargs(s, locals));
+  pt::Timer t(
+      in.seconds(s.at("interval"), locals),
+      [&in, target = in.target(s.at("target"), locals), label](
+          const ListPtr& a, const std::shared_ptr<DictObject>& k) {
+        set_thread_label(label);  // before reading the arguments, which may raise
+        in.run_target(label, target, snapshot(a), k->as_kwargs());
+      },
+      args, kwargs);
+  in.assign(var, Value(std::make_shared<TimerObject>(std::move(t), args, kwargs)), locals);
 }
 
 void start_step(Interpreter& in, const Step& s, Locals* locals) {
@@ -115,7 +126,7 @@ void start_new_thread_step(Interpreter& in, const Step& s, Locals* locals) {
   Kwargs kwargs = in.kwargs(s, locals);
   std::thread worker([&in, fn, label, args = std::move(args), kwargs = std::move(kwargs)] {
     try {
-      in.run_target(label, Interpreter::Target{fn, fn, {}, {}}, args, kwargs);
+      in.run_target(label, Interpreter::Target{fn, fn, {}, {}, {}}, args, kwargs);
     } catch (const pt::PythonError& e) {
       if (std::string(e.type_name()) == "SystemExit") return;
       const std::string message = e.what();

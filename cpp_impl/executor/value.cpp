@@ -44,6 +44,176 @@ long long Object::length() const {
   raise("TypeError", "object of type '" + type_name() + "' has no len()");
 }
 
+KeyError::KeyError(Value k) : pythreading::Exception("KeyError", py_repr(k)), key(std::move(k)) {}
+
+Value Object::item(const Value&) {
+  raise("TypeError", "'" + type_name() + "' object is not subscriptable");
+}
+
+void Object::set_item(const Value&, Value) {
+  raise("TypeError", "'" + type_name() + "' object does not support item assignment");
+}
+
+bool Object::contains(const Value&) {
+  raise("TypeError", "argument of type '" + type_name() + "' is not iterable");
+}
+
+Value Object::call(const List&, const Kwargs&) {
+  raise("TypeError", "'" + type_name() + "' object is not callable");
+}
+
+// ------------------------------------------------------------------ lists
+namespace {
+/// The lock of every list operation (Python's are atomic; lists are shared by threads).
+std::mutex& list_mutex() {
+  static std::mutex m;
+  return m;
+}
+}  // namespace
+
+List snapshot(const ListPtr& list) {
+  std::lock_guard lock(list_mutex());
+  return *list;
+}
+
+std::size_t list_size(const ListPtr& list) {
+  std::lock_guard lock(list_mutex());
+  return list->size();
+}
+
+std::optional<Value> list_at(const ListPtr& list, std::size_t index) {
+  std::lock_guard lock(list_mutex());
+  if (index >= list->size()) return std::nullopt;
+  return (*list)[index];
+}
+
+void list_append(const ListPtr& list, Value value) {
+  std::lock_guard lock(list_mutex());
+  list->push_back(std::move(value));
+}
+
+void list_set_item(const ListPtr& list, const Value& index, Value value) {
+  if (!index.get_if<long long>() && !index.get_if<bool>()) {
+    raise("TypeError", "list indices must be integers or slices, not " + type_name(index));
+  }
+  long long i = to_index(index);
+  bool stored = false;
+  {
+    std::lock_guard lock(list_mutex());
+    const auto size = static_cast<long long>(list->size());
+    if (i < 0) i += size;
+    if (i >= 0 && i < size) {
+      std::swap((*list)[static_cast<std::size_t>(i)], value);  // the old value dies unlocked
+      stored = true;
+    }
+  }
+  if (!stored) raise("IndexError", "list assignment index out of range");
+}
+
+void set_item(const Value& container, const Value& key, Value value) {
+  if (auto l = container.get_if<ListPtr>()) return list_set_item(*l, key, std::move(value));
+  if (auto o = container.get_if<ObjectPtr>()) return (*o)->set_item(key, std::move(value));
+  raise("TypeError", "'" + type_name(container) + "' object does not support item assignment");
+}
+
+Value call_value(const Value& value, const List& args, const Kwargs& kwargs) {
+  if (auto o = value.get_if<ObjectPtr>()) return (*o)->call(args, kwargs);
+  raise("TypeError", "'" + type_name(value) + "' object is not callable");
+}
+
+// ------------------------------------------------------------------ dicts
+namespace {
+/// Raises TypeError("unhashable type: 'T'") for a key Python cannot hash.
+void check_hashable(const Value& key) {
+  if (key.get_if<ListPtr>()) raise("TypeError", "unhashable type: 'list'");
+  if (auto o = key.get_if<ObjectPtr>(); o && dynamic_cast<const DictObject*>(o->get())) {
+    raise("TypeError", "unhashable type: 'dict'");
+  }
+}
+}  // namespace
+
+DictObject::DictObject(const Kwargs& kwargs) {
+  for (const auto& [k, v] : kwargs) items_.emplace_back(Value(k), v);
+}
+
+std::vector<std::pair<Value, Value>> DictObject::snapshot() const {
+  std::lock_guard lock(mutex_);
+  return items_;
+}
+
+std::string DictObject::repr() const {
+  std::string out = "{";
+  bool first = true;
+  for (const auto& [k, v] : snapshot()) {
+    out += (first ? "" : ", ") + py_repr(k) + ": " + py_repr(v);
+    first = false;
+  }
+  return out + "}";
+}
+
+long long DictObject::length() const {
+  std::lock_guard lock(mutex_);
+  return static_cast<long long>(items_.size());
+}
+
+bool DictObject::equals(const Object& other) const {
+  auto d = dynamic_cast<const DictObject*>(&other);
+  if (!d) return false;
+  if (d == this) return true;
+  const auto mine = snapshot();
+  const auto theirs = d->snapshot();
+  if (mine.size() != theirs.size()) return false;
+  for (const auto& [k, v] : mine) {
+    bool found = false;
+    for (const auto& [k2, v2] : theirs) {
+      if (equal(k, k2)) {
+        found = equal(v, v2);
+        break;
+      }
+    }
+    if (!found) return false;
+  }
+  return true;
+}
+
+Value DictObject::item(const Value& key) {
+  check_hashable(key);
+  for (const auto& [k, v] : snapshot()) {
+    if (equal(k, key)) return v;
+  }
+  throw KeyError(key);
+}
+
+void DictObject::set_item(const Value& key, Value value) {
+  check_hashable(key);
+  std::lock_guard lock(mutex_);
+  for (auto& [k, v] : items_) {
+    if (equal(k, key)) {
+      std::swap(v, value);  // the old value is released after the lock
+      return;
+    }
+  }
+  items_.emplace_back(key, std::move(value));
+}
+
+bool DictObject::contains(const Value& key) {
+  check_hashable(key);
+  for (const auto& [k, v] : snapshot()) {
+    if (equal(k, key)) return true;
+  }
+  return false;
+}
+
+Kwargs DictObject::as_kwargs() const {
+  Kwargs out;
+  for (const auto& [k, v] : snapshot()) {
+    auto s = k.get_if<std::string>();
+    if (!s) raise("TypeError", "keywords must be strings");
+    out.emplace_back(*s, v);
+  }
+  return out;
+}
+
 std::string TypeObject::repr() const {
   return "<class '" + (module == "builtins" ? name : module + "." + name) + "'>";
 }
@@ -119,7 +289,7 @@ std::string py_str(const Value& value) {
     case 4:
       return std::get<std::string>(v);
     case 5: {
-      const auto& list = *std::get<ListPtr>(v);
+      const List list = snapshot(std::get<ListPtr>(v));
       std::string out = "[";
       for (std::size_t i = 0; i < list.size(); ++i) out += (i ? ", " : "") + py_repr(list[i]);
       return out + "]";
@@ -172,9 +342,9 @@ bool truthy(const Value& value) {
     case 4:
       return !std::get<std::string>(v).empty();
     case 5:
-      return !std::get<ListPtr>(v)->empty();
+      return list_size(std::get<ListPtr>(v)) != 0;
     default:
-      return true;
+      return std::get<ObjectPtr>(v)->truth();
   }
 }
 
@@ -216,13 +386,16 @@ bool equal(const Value& a, const Value& b) {
   if (auto l = a.get_if<ListPtr>()) {
     const auto& r = std::get<ListPtr>(b.v);
     if (*l == r) return true;
-    if ((*l)->size() != r->size()) return false;
-    for (std::size_t i = 0; i < r->size(); ++i) {
-      if (!equal((**l)[i], (*r)[i])) return false;
+    const List x = snapshot(*l);
+    const List y = snapshot(r);
+    if (x.size() != y.size()) return false;
+    for (std::size_t i = 0; i < y.size(); ++i) {
+      if (!equal(x[i], y[i])) return false;
     }
     return true;
   }
-  if (a.get_if<ObjectPtr>()) return identical(a, b);
+  if (auto o = a.get_if<ObjectPtr>())
+    return identical(a, b) || (*o)->equals(*std::get<ObjectPtr>(b.v));
   return a.is_none();
 }
 

@@ -7,7 +7,9 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -20,6 +22,8 @@ struct Value;
 using List = std::vector<Value>;
 using ListPtr = std::shared_ptr<List>;
 using ObjectPtr = std::shared_ptr<Object>;
+/// Keyword arguments in the order given.
+using Kwargs = std::vector<std::pair<std::string, Value>>;
 
 /// A scenario value. Lists and objects are references, as in Python: copying a Value shares
 /// them. An int is 64-bit (Python's ints are unbounded; arithmetic that leaves the range
@@ -97,6 +101,19 @@ struct Object {
   [[nodiscard]] virtual bool is(const Object& other) const { return this == &other; }
   /// len(x); the default raises TypeError("object of type 'T' has no len()").
   [[nodiscard]] virtual long long length() const;
+  /// bool(x) (Python's __bool__, else __len__); the default is true.
+  [[nodiscard]] virtual bool truth() { return true; }
+  /// x == y for another object; the default is identity (is()).
+  [[nodiscard]] virtual bool equals(const Object& other) const { return is(other); }
+  /// x[key]; the default raises TypeError("'T' object is not subscriptable").
+  virtual Value item(const Value& key);
+  /// x[key] = value; the default raises TypeError("'T' object does not support item
+  /// assignment").
+  virtual void set_item(const Value& key, Value value);
+  /// `item in x`; the default raises TypeError("argument of type 'T' is not iterable").
+  [[nodiscard]] virtual bool contains(const Value& item);
+  /// x(*args, **kwargs); the default raises TypeError("'T' object is not callable").
+  virtual Value call(const List& args, const Kwargs& kwargs);
 
  private:
   std::mutex finalizers_mutex_;
@@ -117,6 +134,61 @@ struct TypeObject : Object {
 };
 /// type(value) as a TypeObject.
 [[nodiscard]] ObjectPtr type_of(const Value& value);
+
+/// A dict (a Timer's kwargs): keys and values in insertion order, keys compared with ==.
+/// Every operation takes the dict's own lock, so each is atomic as in Python.
+struct DictObject : Object {
+  DictObject() = default;
+  /// A dict of these keyword arguments.
+  explicit DictObject(const Kwargs& kwargs);
+  [[nodiscard]] std::string type_name() const override { return "dict"; }
+  [[nodiscard]] std::string module_name() const override { return "builtins"; }
+  /// "{'foo': 'bar'}": keys and values as repr().
+  [[nodiscard]] std::string repr() const override;
+  [[nodiscard]] long long length() const override;
+  [[nodiscard]] bool truth() override { return length() != 0; }
+  /// Equal keys with equal values (order does not matter).
+  [[nodiscard]] bool equals(const Object& other) const override;
+  /// d[key]; raises KeyError(repr(key)) when absent, TypeError for an unhashable key.
+  Value item(const Value& key) override;
+  void set_item(const Value& key, Value value) override;
+  [[nodiscard]] bool contains(const Value& key) override;
+  /// The items as keyword arguments (for f(**d)); raises TypeError("keywords must be
+  /// strings") for a key that is not a str.
+  [[nodiscard]] Kwargs as_kwargs() const;
+  /// A copy of the items, taken under the lock.
+  [[nodiscard]] std::vector<std::pair<Value, Value>> snapshot() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<std::pair<Value, Value>> items_;
+};
+
+/// A copy of a list's items, taken under the lock that every list mutation holds (lists
+/// are shared between threads; each Python list operation is atomic).
+[[nodiscard]] List snapshot(const ListPtr& list);
+/// The list's length, and its item at `index` (nullopt past the end), under that lock.
+[[nodiscard]] std::size_t list_size(const ListPtr& list);
+[[nodiscard]] std::optional<Value> list_at(const ListPtr& list, std::size_t index);
+/// list.append(value).
+void list_append(const ListPtr& list, Value value);
+/// list[index] = value (a negative index counts from the end); raises IndexError("list
+/// assignment index out of range") or TypeError for an index that is not an int.
+void list_set_item(const ListPtr& list, const Value& index, Value value);
+/// container[key] = value for any value: a list, a dict or another object's set_item;
+/// raises TypeError("'T' object does not support item assignment") for other values.
+void set_item(const Value& container, const Value& key, Value value);
+/// value(*args, **kwargs): an object's call(); raises TypeError("'T' object is not
+/// callable") for any other value.
+Value call_value(const Value& value, const List& args, const Kwargs& kwargs);
+
+/// Python's KeyError(key): its str() (what(), the text of tracebacks) is repr(key), unlike
+/// other exceptions, whose str() is their argument; `key` is the argument (e.args[0]).
+class KeyError : public pythreading::Exception {
+ public:
+  explicit KeyError(Value key);
+  Value key;
+};
 
 /// Throws pythreading::Exception(type, message): the program raises a Python exception.
 [[noreturn]] void raise(const std::string& type, const std::string& message);

@@ -251,6 +251,24 @@ TEST(Timer, Fires) {
   EXPECT_TRUE(t.finished());
 }
 
+TEST(Timer, PassesItsStoredArgumentsWhenItFires) {
+  // Python's Timer calls function(*self.args) when it fires: a shared argument changed after
+  // construction is seen by the call; each Timer stores its own arguments.
+  auto args = std::make_shared<std::vector<int>>(std::vector<int>{1});
+  std::vector<int> seen;
+  pt::Timer t(
+      0.0, [&](const std::shared_ptr<std::vector<int>>& a) { seen = *a; }, args);
+  pt::Timer other(
+      0.0, [](const std::shared_ptr<std::vector<int>>& a) { a->push_back(99); },
+      std::make_shared<std::vector<int>>());
+  args->push_back(2);
+  other.start();
+  other.join();
+  t.start();
+  t.join();
+  EXPECT_EQ(seen, (std::vector<int>{1, 2}));
+}
+
 TEST(Timer, CancelBeforeFiring) {
   std::atomic<bool> fired{false};
   pt::Timer t(30.0, [&] { fired = true; });

@@ -416,6 +416,64 @@ class Format2(unittest.TestCase):
         status, o, err, _ = run2(main, functions)
         self.assertEqual((status, o), (0, ["7", "A 1", "B 2", "run Mine"]), err)
 
+    def test_timer_args_kwargs_append_and_item_assignment(self):
+        functions = {"f": fn([out("f {a} {b} {k}")], ["a", "b", "k"])}
+        main = [step("timer", var="t", interval=0, target="f", args=[1]),
+                step("eval", expr="t.args.append(2)"), step("assign", target="t.args[0]", value="x"),
+                step("assign", target="t.kwargs['k']", value=3), step("assign", target="t.kwargs['k']", value=4),
+                out("{t.args} {t.kwargs} {len(t.kwargs)} {'k' in t.kwargs} {t.kwargs['k']} {bool(t.kwargs)}"),
+                step("start", var="t"), step("join", var="t"),
+                step("timer", var="u", interval=0, target="f"), out("{u.args} {u.kwargs} {bool(u.kwargs)}"),
+                step("try", body=[step("assign", target="t.args[5]", value=0)],
+                     **{"except": [{"types": ["IndexError"], "as": "e", "body": [out("{e}")], "line": 1}]}),
+                step("try", body=[out("{u.kwargs['nope']}")],
+                     **{"except": [{"types": ["KeyError"], "as": "e", "body": [out("{type(e).__name__}")], "line": 1}]})]
+        status, o, err, _ = run2(main, functions)
+        # Python 2.7's Timer shares its default dict between Timers (issue 17435): t's is u's.
+        defaults = "[] {} False" if V >= (3, 0) else "[] {'k': 4} True"
+        # PyPy words the IndexError of a list item assignment as a read's.
+        beyond = "list index out of range" if hasattr(sys, "pypy_version_info") else "list assignment index out of range"
+        self.assertEqual((status, o), (0, ["['x', 2] {'k': 4} 1 True 4 True", "f x 2 4", defaults, beyond,
+                                           "KeyError"]), err)
+
+    def test_key_error_str_is_the_repr_of_its_key(self):
+        main = [step("try", body=[step("raise", type="KeyError", message="k")],
+                     **{"except": [{"types": ["KeyError"], "as": "e", "body": [out("{e} {e.args}")], "line": 1}]})]
+        status, o, err, _ = run2(main)
+        self.assertEqual((status, o), (0, ["'k' ('k',)"]), err)
+
+    def test_callable_false_object_as_target(self):
+        functions = {"call": fn([out("called {x}"), step("return", value="{x + 1}")], ["self", "x"]),
+                     "never": fn([step("return", value=False)], ["self"]),
+                     "run": fn([step("call", fn="call", args=["{o}", 0])], ["o"])}
+        main = [step("object", var="o", call="call", bool="never", **{"class": "C"}),
+                step("object", var="p"), step("assign", target="p.o", value="{o}"),
+                out("{bool(o)} {not o} {o or 'falsy'} {type(p.o).__name__}"),
+                step("thread", var="t", target={"var": "o"}, args=[5]), out("{t.name}"),
+                step("start", var="t"), step("join", var="t")]
+        status, o, err, _ = run2(main, functions)
+        ran = ["called 5"] if V >= (3, 10) else []   # until 3.9 Thread.run skips a false target (bpo-41149)
+        self.assertEqual((status, o), (0, ["False True falsy C", "Thread-1"] + ran), err)
+
+    def test_call_excepthook_with_thread_none(self):
+        handled = [step("call_excepthook", var="e", thread=None), step("call_excepthook", var="e", thread="{t}")]
+        main = [step("thread", var="t", name="T"),
+                step("try", body=[step("raise", type="ValueError", message="bug")],
+                     **{"except": [{"types": ["ValueError"], "as": "e", "body": handled, "line": 1}]}),
+                out("{get_ident}")]
+        status, o, err, events = run2(main)
+        if V < (3, 8):   # no threading.excepthook before 3.8
+            self.assertEqual(status, 1, err)
+            self.assertIn("AttributeError: 'module' object has no attribute 'excepthook'" if V < (3, 0) else
+                          "AttributeError: module 'threading' has no attribute 'excepthook'", err)
+            return
+        self.assertEqual(status, 0, err)
+        self.assertEqual(err[0], "Exception in thread %s:" % o[0])
+        self.assertEqual(err[1], "Traceback (most recent call last):")
+        second = err.index("Exception in thread T:")
+        self.assertEqual((err[second - 1], err[-1]), ("ValueError: bug", "ValueError: bug"))
+        self.assertEqual(set(e["label"] for e in events if e.get("stream") == "stderr"), {"main"})
+
     def test_barrier_action_abort_reset_and_wait_for(self):
         if V < (3, 2):
             return self.assertEqual(run2([step("barrier", var="b", parties=1)])[0], 1)

@@ -140,6 +140,31 @@ class Errors(unittest.TestCase):
         self.assertIn("first parameter", cm.exception.message)
         self.load(scenario("  - {local: l, init: hook}\n  - {thread: u, run: hook, class: Mine}\n"))
 
+    def test_item_targets_var_callables_and_object_methods(self):
+        self.assertError("  - {assign: 'x.y]', value: 1}\n", "main[1].assign", "bad item target")
+        self.assertError("  - {assign: '[1]', value: 1}\n", "main[1].assign", "E[K]")
+        self.assertError("  - {assign: 'nobody[0]', value: 1}\n", "main[1].assign", "'nobody'")
+        self.assertError("  - {assign: 'x[y]', value: 1}\n", "main[1].assign", "'x'")   # an item target creates nothing
+        self.assertError("  - {thread: u, target: {var: nobody}}\n", "main[1].target.var", "'nobody'")
+        with self.assertRaises(loader.ScenarioError) as cm:   # {var: V} takes no other key
+            self.load(scenario("  - {thread: u, target: {var: t, args: [1]}}\n"))
+        self.assertEqual(cm.exception.line, 9)
+        self.assertError("  - {object: o, call: nobody}\n", "main[1].call", "'nobody'")
+        with self.assertRaises(loader.ScenarioError) as cm:
+            self.load(HEAD.replace("  hook:", "  nothing: []\n  hook:") + "  - {object: o, bool: nothing}\n" + TAIL)
+        self.assertEqual((cm.exception.line, cm.exception.field), (10, "main[1].bool"))
+        self.assertIn("first parameter", cm.exception.message)
+        sc = self.load(scenario("  - {object: o, call: hook, bool: hook}\n  - {thread: u, target: {var: o}}\n"
+                                "  - {assign: \"t.kwargs['a.b']\", value: 1}\n"
+                                "  - {try: [{raise: ValueError}], except: [{type: Exception, as: e, do: [\n"
+                                "      {call_excepthook: e, thread: null}]}]}\n"))
+        m = sc.canonical()["main"]
+        self.assertEqual(m[2]["target"], {"var": "o"})
+        self.assertEqual(m[3], {"op": "assign", "line": 11, "target": "t.kwargs['a.b']", "value": 1})
+        self.assertEqual(m[4]["except"][0]["body"][0], {"op": "call_excepthook", "line": 13, "var": "e",
+                                                         "thread": None})
+        self.assertError("  - {call_excepthook: t}\n", "main[1].thread", "required")
+
     def test_keywords_are_no_names(self):
         with self.assertRaises(loader.ScenarioError) as cm:
             self.load(HEAD.replace("params: [n]", "params: [class]") + TAIL)
@@ -165,6 +190,9 @@ class Protocol(unittest.TestCase):
                 ("  - {print: '{1 + 1}'}\n", "expression '1 + 1'"),
                 ("  - {print: '{TIMEOUT_MAX}'}\n", "TIMEOUT_MAX"),
                 ("  - {thread: u, target: {lambda: worker}}\n", "lambda callable"),
+                ("  - {thread: u, target: {var: t}}\n", "var callable"),
+                ("  - {assign: 't.args[0]', value: 1}\n", "item target"),
+                ("  - {object: o, call: hook}\n", "step 'object'"),
                 ("  - {release: t, n: 2}\n", "field 'n' of release")]:
             with self.subTest(step=step):
                 protocol, (line, reason) = self.protocol(step)

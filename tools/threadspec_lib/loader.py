@@ -20,7 +20,7 @@ NOT_SCENARIOS = {os.path.join(SPECS_DIR, "vocabulary.yaml")}
 
 _LABEL_RE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(?:\[(\d+)\])?$")
 # Fields of a step whose function is called with the object first (self).
-_SELF_FUNCTIONS = {("thread", "run"), ("local", "init")}
+_SELF_FUNCTIONS = {("thread", "run"), ("local", "init"), ("object", "call"), ("object", "bool")}
 
 
 class ScenarioError(Exception):
@@ -392,7 +392,10 @@ class _Semantics(object):
             if value != "default":
                 self.calls.append((value, path, step, None))
         elif kind == "callable":
-            if isinstance(value, dict):
+            if isinstance(value, dict) and "var" in value:
+                self.need(2, path, "a var callable")
+                self.use(value["var"], path + ("var",), step)
+            elif isinstance(value, dict):
                 self.need(2, path, "a %s callable" % next(iter(value)))
                 fn = value.get("lambda", value.get("partial"))
                 self.calls.append((fn, path + (next(iter(value)),), step, None))
@@ -440,7 +443,16 @@ class _Semantics(object):
         elif kind == "exception-type":
             self.need(self.vocab.exceptions[value][0], path, "exception type %r" % value)
         elif kind == "assign-target":
-            if "." in value:
+            if _is_item_target(value):
+                try:
+                    tree = expr.parse(value)
+                except expr.ExprError as exc:
+                    raise self.doc.error(path, "bad item target %r: %s" % (value, exc))
+                if tree[0] != "index":
+                    raise self.doc.error(path, "an assign target is NAME, NAME.ATTR or an item E[K], not %r" % value)
+                self.need(2, path, "an item target")
+                self.expression(value, tree, path)
+            elif "." in value:
                 self.use(value.split(".")[0], path, step)
             else:
                 self.value("new-var", value, path, step, in_handler)
@@ -526,9 +538,14 @@ _PHASES = ("read", "create", "body")
 def _phase(kind, value):
     if kind in ("steps", "handlers"):
         return "body"
-    if kind == "new-var" or (kind == "assign-target" and "." not in value):
+    if kind == "new-var" or (kind == "assign-target" and "." not in value and not _is_item_target(value)):
         return "create"
     return "read"
+
+
+def _is_item_target(target):
+    """An assign target of the form E[K] (spec 4.2), rather than NAME or NAME.ATTR."""
+    return target.rstrip().endswith("]")
 
 
 def _check_semantics(doc, data):

@@ -133,7 +133,9 @@ def kind_schema(field_or_kind, vocab):
     if kind == "stream":
         return {"enum": ["stdout", "stderr"]}
     if kind == "assign-target":
-        return {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)?$"}
+        # NAME, NAME.ATTR, or an item target E[K] (the loader parses it as an expression)
+        return {"type": "string",
+                "pattern": "^([A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)?|[^{}]*\\]\\s*)$"}
     if kind == "none":
         return {"type": "null"}
     raise ValueError("unknown kind %r" % kind)
@@ -157,7 +159,9 @@ def schema_defs(vocab):
             {"type": "object", "properties": {"partial": _name(),
                                               "args": {"type": "array", "items": {"$ref": "#/$defs/value"}},
                                               "kwargs": {"$ref": "#/$defs/kwargs"}},
-             "required": ["partial"], "additionalProperties": False}]},
+             "required": ["partial"], "additionalProperties": False},
+            {"type": "object", "properties": {"var": _name()}, "required": ["var"],
+             "additionalProperties": False}]},
         "kwargs": {"type": "object", "propertyNames": {"pattern": NAME_PATTERN},
                    "additionalProperties": {"$ref": "#/$defs/value"}},
         "handler": {"type": "object", "properties": {

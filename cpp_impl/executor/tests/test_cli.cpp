@@ -130,6 +130,70 @@ TEST(Cli, EndlessRecursionIsRecursionError) {
             "RecursionError: maximum recursion depth exceeded\n");
 }
 
+TEST(Cli, TimerArgsAndKwargsAreTheTimersOwnMutableArguments) {
+  const Result r = run(program(
+      "[{\"op\": \"timer\", \"var\": \"t\", \"interval\": 0, \"target\": \"f\", "
+      "\"args\": [1], \"line\": 2},"
+      " {\"op\": \"eval\", \"expr\": \"t.args.append(2)\", \"line\": 3},"
+      " {\"op\": \"assign\", \"target\": \"t.kwargs['k']\", \"value\": 3, \"line\": 4},"
+      " {\"op\": \"print\", \"text\": \"{t.args} {t.kwargs}\", \"file\": \"stdout\", "
+      "\"line\": 5},"
+      " {\"op\": \"start\", \"var\": \"t\", \"line\": 6}, {\"op\": \"join\", \"var\": "
+      "\"t\", \"line\": 7},"
+      " {\"op\": \"timer\", \"var\": \"u\", \"interval\": 0, \"target\": \"f\", \"line\": 8},"
+      " {\"op\": \"print\", \"text\": \"{u.args} {u.kwargs}\", \"file\": \"stdout\", "
+      "\"line\": 9}]",
+      "{\"f\": {\"params\": [\"a\", \"b\", \"k\"], \"body\": [{\"op\": \"print\", \"text\": "
+      "\"f {a} {b} {k}\", \"file\": \"stdout\", \"line\": 1}]}}"));
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "[1, 2] {'k': 3}\nf 1 2 3\n[] {}\n");
+}
+
+TEST(Cli, CallExcepthookReportsThroughTheLibrarysHook) {
+  const Result r = run(program(
+      "[{\"op\": \"try\", \"line\": 2, \"body\": [{\"op\": \"raise\", \"type\": "
+      "\"ValueError\", \"message\": \"bug\", \"line\": 3}], \"except\": [{\"types\": "
+      "[\"ValueError\"], \"as\": \"e\", \"line\": 4, \"body\": ["
+      "{\"op\": \"call_excepthook\", \"var\": \"e\", \"thread\": null, \"line\": 5},"
+      " {\"op\": \"call_excepthook\", \"var\": \"e\", \"thread\": \"{current_thread}\", "
+      "\"line\": 6}]}]},"
+      " {\"op\": \"print\", \"text\": \"{get_ident}\", \"file\": \"stdout\", \"line\": 7}]"));
+  EXPECT_EQ(r.status, 0) << r.err;
+  const std::string ident = r.out.substr(0, r.out.size() - 1);
+  EXPECT_EQ(r.err, "Exception in thread " + ident +
+                       ":\nTraceback (most recent call last):\n  (C++: no traceback available)\n"
+                       "ValueError: bug\nException in thread MainThread:\nTraceback (most recent "
+                       "call last):\n  (C++: no traceback available)\nValueError: bug\n");
+}
+
+TEST(Cli, FalseCallableObjectIsAThreadTarget) {
+  const Result r = run(program(
+      "[{\"op\": \"object\", \"var\": \"o\", \"call\": \"c\", \"bool\": \"b\", \"line\": 2},"
+      " {\"op\": \"thread\", \"var\": \"t\", \"target\": {\"var\": \"o\"}, \"args\": [5], "
+      "\"line\": 3},"
+      " {\"op\": \"print\", \"text\": \"{bool(o)} {t.name}\", \"file\": \"stdout\", \"line\": 4},"
+      " {\"op\": \"start\", \"var\": \"t\", \"line\": 5}, {\"op\": \"join\", \"var\": "
+      "\"t\", \"line\": 6}]",
+      "{\"c\": {\"params\": [\"self\", \"x\"], \"body\": [{\"op\": \"print\", \"text\": "
+      "\"called {x} {type(self).__name__}\", \"file\": \"stdout\", \"line\": 1}]},"
+      " \"b\": {\"params\": [\"self\"], \"body\": [{\"op\": \"return\", \"value\": false, "
+      "\"line\": 1}]}}"));
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "False Thread-1\ncalled 5 Object\n");
+}
+
+TEST(Cli, KeyErrorsStrIsTheReprOfItsKey) {
+  const Result r = run(program(
+      "[{\"op\": \"try\", \"line\": 2, \"body\": [{\"op\": \"raise\", \"type\": "
+      "\"KeyError\", \"message\": \"k\", \"line\": 3}], \"except\": [{\"types\": "
+      "[\"KeyError\"], \"as\": \"e\", \"line\": 4, \"body\": [{\"op\": \"print\", \"text\": "
+      "\"{e} {e.args} {repr(e)}\", \"file\": \"stdout\", \"line\": 5}]}]},"
+      " {\"op\": \"raise\", \"type\": \"KeyError\", \"message\": \"boom\", \"line\": 6}]"));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.out, "'k' ('k',) KeyError('k')\n");
+  EXPECT_EQ(r.err.substr(r.err.rfind("KeyError")), "KeyError: 'boom'\n");
+}
+
 TEST(Cli, DescribeListsProtocolsAndSteps) {
   const Result r = run("", "--describe");
   EXPECT_EQ(r.status, 0);

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "expression.hpp"
+#include "objects.hpp"
 #include "template.hpp"
 
 namespace threadspec::executor {
@@ -138,6 +139,85 @@ TEST(Expression, ErrorsAreThePythonExceptions) {
   EXPECT_EQ(raised("{n.real}", env), "AttributeError: 'int' object has no attribute 'real'");
   EXPECT_EQ(raised("{9223372036854775807 + 1}", env),
             "OverflowError: integer result out of the 64-bit range");
+}
+
+TEST(Expression, ListsAndDictsAreMutableReferences) {
+  MapEnvironment env;
+  auto list = std::make_shared<List>();
+  auto dict = std::make_shared<DictObject>(Kwargs{{"a", Value(1LL)}});
+  env.vars["l"] = Value(list);
+  env.vars["d"] = Value(dict);
+  env.vars["e"] = Value(std::make_shared<DictObject>());
+  EXPECT_EQ(render_str("{l.append('x')} {l} {len(l)}", env), "None ['x'] 1");
+  set_item(env.vars["l"], Value(-1LL), Value(2LL));
+  set_item(env.vars["d"], Value("b"), Value(List{}.empty()));
+  set_item(env.vars["d"], Value("a"), Value("A"));
+  EXPECT_EQ(render_str("{l} {d} {len(d)} {d['a']} {'b' in d} {'z' in d}", env),
+            "[2] {'a': 'A', 'b': True} 2 A True False");
+  EXPECT_EQ(render_str("{bool(d)} {bool(e)} {e} {not e} {d == d} {d == e}", env),
+            "True False {} True True False");
+  set_item(env.vars["e"], Value("b"), Value(true));
+  set_item(env.vars["e"], Value("a"), Value("A"));
+  EXPECT_EQ(render_str("{d == e} {type(d).__name__} {repr(e)}", env),
+            "True dict {'b': True, 'a': 'A'}");
+  EXPECT_EQ(raised("{d['nope']}", env), "KeyError: 'nope'");
+  EXPECT_EQ(raised("{d[[1]]}", env), "TypeError: unhashable type: 'list'");
+  EXPECT_EQ(raised("{l.append()}", env),
+            "TypeError: list.append() takes exactly one argument (0 given)");
+  EXPECT_EQ(raised("{l.pop()}", env), "AttributeError: 'list' object has no attribute 'pop'");
+  for (long long bad : {5LL, -2LL}) {
+    try {
+      set_item(env.vars["l"], Value(bad), Value());
+      ADD_FAILURE() << "no IndexError for " << bad;
+    } catch (const pythreading::PythonError& e) {
+      EXPECT_EQ(std::string(e.type_name()) + ": " + e.what(),
+                "IndexError: list assignment index out of range");
+    }
+  }
+  try {
+    set_item(Value(std::make_shared<List>()), Value(-1LL), Value());
+    ADD_FAILURE() << "no IndexError for an empty list";
+  } catch (const pythreading::PythonError& e) {
+    EXPECT_EQ(std::string(e.what()), "list assignment index out of range");
+  }
+  try {
+    set_item(Value("s"), Value(0LL), Value());
+    ADD_FAILURE() << "no TypeError";
+  } catch (const pythreading::PythonError& e) {
+    EXPECT_EQ(std::string(e.what()), "'str' object does not support item assignment");
+  }
+  set_item(env.vars["e"], Value(1LL), Value());
+  try {
+    (void)std::dynamic_pointer_cast<DictObject>(env.vars["e"].object<Object>())->as_kwargs();
+    ADD_FAILURE() << "no TypeError";
+  } catch (const pythreading::PythonError& e) {
+    EXPECT_EQ(std::string(e.what()), "keywords must be strings");
+  }
+}
+
+TEST(Expression, ObjectsWithCallAndBoolHooks) {
+  MapEnvironment env;
+  auto o = std::make_shared<PlainObject>("BooleanTarget");
+  o->self = o;
+  env.vars["o"] = Value(o);
+  EXPECT_EQ(render_str("{bool(o)}", env), "True");
+  o->bool_hook = [](const Value& self) { return Value(self.object<PlainObject>() == nullptr); };
+  o->call_hook = [](const Value&, const List& args, const Kwargs& kwargs) {
+    return Value(static_cast<long long>(args.size() + kwargs.size()));
+  };
+  EXPECT_EQ(render_str("{bool(o)} {not o} {o or 'falsy'}", env), "False True falsy");
+  EXPECT_EQ(py_str(call_value(env.vars["o"], List{Value(1LL)}, Kwargs{{"k", Value()}})), "2");
+  o->bool_hook = [](const Value&) { return Value(1LL); };
+  EXPECT_EQ(raised("{bool(o)}", env), "TypeError: __bool__ should return bool, returned int");
+  try {
+    (void)call_value(Value(3LL), {}, {});
+    ADD_FAILURE() << "no TypeError";
+  } catch (const pythreading::PythonError& e) {
+    EXPECT_EQ(std::string(e.what()), "'int' object is not callable");
+  }
+  env.vars["empty"] = Value(std::make_shared<TupleObject>(List{}));
+  env.vars["one"] = Value(std::make_shared<TupleObject>(List{Value(1LL)}));
+  EXPECT_EQ(render_str("{bool(empty)} {bool(one)}", env), "False True");
 }
 
 TEST(Expression, NestingIsBounded) {
