@@ -887,7 +887,8 @@ class Interpreter(object):
             f.assign(s["var"], factory(self, s, f))
         return op
     op_lock = _make(lambda self, s, f: f.call(threading.Lock, *f.value(s.get("args", []))))
-    op_rlock = _make(lambda self, s, f: f.call(threading.RLock, *f.value(s.get("args", []))))
+    op_rlock = _make(lambda self, s, f: f.call(threading.RLock, *f.value(s.get("args", [])),
+                                               **f.kwargs(s.get("kwargs"))))
     op_event = _make(lambda self, s, f: f.call(threading.Event))
     op_semaphore = _make(lambda self, s, f: f.call(threading.Semaphore, *(
         [self.number(s["value"], f)] if "value" in s else [])))

@@ -98,6 +98,11 @@ Value LockObject::attr(const std::string& name) {
   return Object::attr(name);
 }
 
+#pragma GCC diagnostic push  // the program's deprecated call: pythreading warns as CPython does
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+RLockObject::RLockObject(pythreading::RLockArguments passed) : lock(passed) {}
+#pragma GCC diagnostic pop
+
 std::string RLockObject::repr() const {
   return std::string("<") + (lock.locked() ? "locked" : "unlocked") +
          " _thread.RLock object owner=" + std::to_string(lock.owner()) +

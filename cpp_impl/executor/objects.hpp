@@ -80,6 +80,10 @@ struct LockObject : Acquirable {
 };
 
 struct RLockObject : Acquirable {
+  RLockObject() = default;
+  /// threading.RLock(*args, **kwargs) with `passed` counting them: pythreading's deprecated
+  /// constructor, which warns when there is any argument (may throw under warnings' kError).
+  explicit RLockObject(pythreading::RLockArguments passed);
   pythreading::RLock lock;
   [[nodiscard]] std::string type_name() const override { return "RLock"; }
   [[nodiscard]] std::string tp_name() const override { return "_thread.RLock"; }

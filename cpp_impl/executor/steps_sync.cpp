@@ -18,11 +18,15 @@ void lock_step(Interpreter& in, const Step& s, Locals* locals) {
   in.assign(s.at("var").word, new_lock(in.args(s, locals)), locals);
 }
 
-/// threading.RLock(*args): 3.13 ignores arguments (with a DeprecationWarning pythreading
-/// does not issue: declared in cpp_impl/expectations.yaml).
+/// threading.RLock(*args, **kwargs): pythreading's RLock(RLockArguments) ignores them and
+/// warns for any, as 3.13 does.
 void rlock_step(Interpreter& in, const Step& s, Locals* locals) {
-  (void)in.args(s, locals);
-  make_step<RLockObject>(in, s, locals);
+  const List args = in.args(s, locals);
+  const Kwargs kwargs = in.kwargs(s, locals);
+  in.assign(
+      s.at("var").word,
+      Value(std::make_shared<RLockObject>(pythreading::RLockArguments{args.size(), kwargs.size()})),
+      locals);
 }
 
 void local_step(Interpreter& in, const Step& s, Locals* locals) {

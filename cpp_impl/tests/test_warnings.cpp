@@ -46,6 +46,21 @@ std::string at(unsigned line, const std::string& message) {
          "\n";
 }
 
+/// Checks that `lock` is a free RLock that works as one (arguments change nothing).
+/// Clang's analysis does not model an RLock's recursion, hence none here.
+void expect_free_recursive_lock(pt::RLock& lock) PYTHREADING_NO_THREAD_SAFETY_ANALYSIS {
+  EXPECT_FALSE(lock.locked());
+  EXPECT_EQ(lock.owner(), 0u);
+  EXPECT_EQ(lock.count(), 0u);
+  EXPECT_TRUE(lock.acquire(false));
+  EXPECT_TRUE(lock.acquire(false));
+  EXPECT_EQ(lock.count(), 2u);
+  lock.release();
+  lock.release();
+  EXPECT_FALSE(lock.locked());
+  EXPECT_THROW(lock.release(), pt::RuntimeError);
+}
+
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
 
@@ -119,6 +134,45 @@ TEST(Warnings, Actions) {
     EXPECT_STREQ(ex.what(), "isSet() is deprecated, use is_set() instead");
   }
   EXPECT_EQ(out.reports().size(), 3u);
+}
+
+TEST(Warnings, RLockWithArgumentsWarnsAtTheCallersLineAndIsAnOrdinaryRLock) {
+  Collect out;
+  const std::string m = "Passing arguments to RLock is deprecated and will be removed in 3.15";
+  pt::RLock positional(pt::RLockArguments{1, 0});
+  const unsigned first = __LINE__ - 1;
+  pt::RLock keyword(pt::RLockArguments{0, 1});
+  const unsigned second = __LINE__ - 1;
+  pt::RLock both(pt::RLockArguments{2, 1});
+  const unsigned third = __LINE__ - 1;
+  EXPECT_EQ(out.reports(), (std::vector<std::string>{at(first, m), at(second, m), at(third, m)}));
+  for (pt::RLock* lock : {&positional, &keyword, &both}) expect_free_recursive_lock(*lock);
+}
+
+TEST(Warnings, RLockWithoutArgumentsDoesNotWarn) {
+  Collect out;
+  pt::RLock none(pt::RLockArguments{});  // RLock(*(), **{})
+  pt::Condition own;                     // Condition() makes its RLock without arguments
+  expect_free_recursive_lock(none);
+  EXPECT_TRUE(out.reports().empty());
+}
+
+TEST(Warnings, RLockWithArgumentsWarnsOncePerLocationAndFollowsTheAction) {
+  Collect out;
+  for (int i = 0; i < 3; ++i) pt::RLock again(pt::RLockArguments{1, 0});
+  EXPECT_EQ(out.reports().size(), 1u);
+  pt::warnings::simplefilter(pt::warnings::Action::kIgnore);
+  pt::RLock ignored(pt::RLockArguments{1, 0});
+  EXPECT_EQ(out.reports().size(), 1u);
+  pt::warnings::simplefilter(pt::warnings::Action::kError);
+  try {
+    pt::RLock refused(pt::RLockArguments{0, 1});
+    ADD_FAILURE() << "kError must throw";
+  } catch (const pt::Exception& ex) {
+    EXPECT_STREQ(ex.type_name(), "DeprecationWarning");
+    EXPECT_STREQ(ex.what(), pt::RLock::kArgumentsDeprecated);
+  }
+  EXPECT_EQ(out.reports().size(), 1u);
 }
 
 TEST(Warnings, LocationResolverNamesTheInterpretedProgramsLine) {

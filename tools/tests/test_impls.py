@@ -65,8 +65,8 @@ class Discovery(unittest.TestCase):
     def test_literal_answers_to_literal_and_its_python(self):
         with self.pythons([("pypy", "7.3.11", "3.9.16")]):
             impl = impls.all_pythons(literal=True, registry=impls.Registry())[0]
-        self.assertEqual((impl.name, impl.key, impl.mode, impl.traced), ("literal-pypy", "literal-pypy-7.3.11",
-                                                                        "literal", False))
+        self.assertEqual((impl.name, impl.key, impl.mode, impl.traced, impl.ordered),
+                         ("literal-pypy", "literal-pypy-7.3.11", "literal", False, True))
         self.assertEqual(impl.names, {"literal-pypy", "literal", "pypy"})
         self.assertEqual([os.path.basename(p) for p in impl.expectation_files()], ["literal.yaml", "pypy.yaml"])
 

@@ -47,11 +47,14 @@ class Observation(object):
     {"kind": "deadline", "after": S} (killed because it hung).
     """
 
-    def __init__(self, lines, end, duration, traced, problems=(), overflow=()):
+    def __init__(self, lines, end, duration, traced, problems=(), overflow=(), ordered=None):
         self.lines = lines            # {"stdout": [Line], "stderr": [Line]}
         self.end = end
         self.duration = duration
         self.traced = traced          # True when the lines carry trace labels
+        # True when a line's trace `seq` gives its write order (every traced run, and
+        # literal mode's order-only trace): lines with one are ordered by it across streams
+        self.ordered = traced if ordered is None else ordered
         self.problems = list(problems)  # harness-level problems (trace mismatch...)
         self.overflow = list(overflow)  # output beyond the harness's limits
 
@@ -254,21 +257,22 @@ def _bounded(violations):
     return kept
 
 
-def _before(a, b, traced):
-    """True when line a was written before line b."""
-    if traced and a.seq is not None and b.seq is not None:
+def _before(a, b, ordered):
+    """True when line a was written before line b: by the trace's order when both lines
+    have a `seq` and the run is ordered, else by stream index, else by time."""
+    if ordered and a.seq is not None and b.seq is not None:
         return a.seq < b.seq
     if a.stream == b.stream:
         return a.index < b.index
     return a.t < b.t
 
 
-def _first_late(first, then, traced):
+def _first_late(first, then, ordered):
     """The first pair (a in first, b in then) where a was not written before b, or None.
     Linear: for each b, the latest line of `first` by each clock decides."""
     if not first or not then:
         return None
-    with_seq = [a.seq for a in first if traced and a.seq is not None]
+    with_seq = [a.seq for a in first if ordered and a.seq is not None]
     max_seq = max(with_seq) if with_seq else None
     # lines compared by stream index or time: every line of first when b has no seq,
     # else only those without one
@@ -279,16 +283,16 @@ def _first_late(first, then, traced):
             tmax[a.stream] = max(tmax.get(a.stream, float("-inf")), a.t)
         return idx, tmax
     all_ext = extremes(first)
-    unseq_ext = extremes([a for a in first if not (traced and a.seq is not None)])
+    unseq_ext = extremes([a for a in first if not (ordered and a.seq is not None)])
     for b in then:
-        b_seq = traced and b.seq is not None
+        b_seq = ordered and b.seq is not None
         idx, tmax = unseq_ext if b_seq else all_ext
         late = b_seq and max_seq is not None and max_seq >= b.seq
         late = late or idx.get(b.stream, -1) >= b.index
         late = late or any(t >= b.t for s, t in tmax.items() if s != b.stream)
         if late:
             for a in first:
-                if not _before(a, b, traced):
+                if not _before(a, b, ordered):
                     return a, b
     return None
 
@@ -357,7 +361,7 @@ def check(expect, obs, time_scale=1.0, budget=matching.SEARCH_BUDGET):
         if rule["first"] not in by_id or rule["then"] not in by_id:
             continue   # its stream failed to match; already reported
         (fa, first), (ta, then) = by_id[rule["first"]], by_id[rule["then"]]
-        late = _first_late(first, then, obs.traced)
+        late = _first_late(first, then, obs.ordered)
         if late:
             a, b = late
             violations.append(Violation("order", "%s (%s) must be written before %s (%s), but %r (%s) came after %r (%s)" %

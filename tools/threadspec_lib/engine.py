@@ -125,7 +125,7 @@ def run_scenario(scenario, impl, expectations, time_scale=1.0, repeat=1, workdir
             break
         if result.sample is None:
             result.sample = _output(raw)
-        obs = runner.observation(raw, impl.traced)
+        obs = runner.observation(raw, impl.traced, impl.ordered)
         res = check(expect, obs, time_scale)
         key = (res.outcome, res.outcome_class)
         result.outcomes[key] += 1

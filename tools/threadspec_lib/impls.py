@@ -68,6 +68,7 @@ class Implementation(object):
     `language` (the Python version it implements or emulates: 3.9.16)."""
 
     traced = True          # its lines carry trace labels (spec 8.3)
+    ordered = True         # its trace gives the order lines were written in, across streams
     mode = "steps"
 
     def __init__(self, name, command, expectations=None, python=None,
@@ -166,7 +167,8 @@ class ExecutorImplementation(Implementation):
 
 class LiteralImplementation(Implementation):
     """A Python interpreter running each scenario's `python` block as is (spec 10). Its
-    lines are not traced; the bootstrap writes only the `started` event."""
+    lines carry no labels; the bootstrap writes the `started` event and an order-only trace
+    (one event per line written through sys.stdout or sys.stderr, in write order)."""
 
     traced = False
     mode = "literal"

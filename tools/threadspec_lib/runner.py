@@ -272,11 +272,17 @@ def read_trace_checked(path):
     return events, problems, True
 
 
-def observation(raw, traced):
-    """Turn a RawRun into an Observation: lines per stream, with trace labels attached
-    to the stream lines they belong to (matched in order by text)."""
+def observation(raw, traced, ordered=None):
+    """Turn a RawRun into an Observation: lines per stream, with the trace's labels, thread
+    names, order (`seq`) and times attached to the stream lines they belong to (matched in
+    order by text). `traced`: the run's trace must record every line with its label
+    (executors, spec 8.3). `ordered` (default: `traced`): its line events give the write
+    order (also literal mode's order-only trace, spec 10), so an event that no stream line
+    matches is a problem."""
+    if ordered is None:
+        ordered = traced
     lines = {}
-    problems = list(raw.problems) if traced else []
+    problems = list(raw.problems) if ordered else []
     if traced and not raw.trace_found:
         problems.append("the executor wrote no trace file (spec 8.3): thread labels and the order of "
                         "streams cannot be checked")
@@ -293,7 +299,7 @@ def observation(raw, traced):
                     line.t = float(ev["t"])
                 j += 1
             out.append(line)
-        if traced and j < len(events) and not raw.overflow:
+        if ordered and j < len(events) and not raw.overflow:
             problems.append("the trace records %d %s line(s) the stream does not show, first %r" %
                             (len(events) - j, stream, events[j].get("text")))
         lines[stream] = out
@@ -319,7 +325,7 @@ def observation(raw, traced):
         for ls in lines.values():
             for l in ls:
                 l.t -= shift
-    return Observation(lines, raw.end, raw.duration, traced, problems, raw.overflow)
+    return Observation(lines, raw.end, raw.duration, traced, problems, raw.overflow, ordered)
 
 
 class Workdir(object):

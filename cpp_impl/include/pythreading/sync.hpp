@@ -121,10 +121,35 @@ class PYTHREADING_CAPABILITY("mutex") Lock final {
   detail::FutexMutex mutex_;
 };
 
+/// The arguments a caller passed to Python's threading.RLock(*args, **kwargs): how many
+/// positional and keyword ones. CPython 3.13 ignores their values, so only the counts matter.
+struct RLockArguments {
+  std::size_t positional = 0;
+  std::size_t keyword = 0;
+};
+
 /// threading.RLock: a recursive lock; only its owner may release it.
 class PYTHREADING_CAPABILITY("mutex") RLock {
  public:
+  /// CPython 3.13's warning for RLock(...) with arguments.
+  static constexpr const char* kArgumentsDeprecated =
+      "Passing arguments to RLock is deprecated and will be removed in 3.15";
+
+  /// threading.RLock(): a free lock.
   RLock() = default;
+  /// threading.RLock(*args, **kwargs), the deprecated form: a free lock, as RLock(); the
+  /// arguments are ignored. When `passed` counts at least one argument, the call first warns
+  /// kArgumentsDeprecated as a DeprecationWarning from `where` (warnings.hpp: once per
+  /// location by default; under Action::kError it throws pythreading::Exception(
+  /// "DeprecationWarning", ...) and no lock is made). With no argument it does not warn, as
+  /// RLock(*(), **{}) does not. For interpreters of Python programs; C++ code uses RLock().
+  [[deprecated(
+      "Passing arguments to RLock is deprecated and will be removed in 3.15: use "
+      "RLock()")]] explicit RLock(RLockArguments passed, warnings::CallSite where = {}) {
+    if (passed.positional != 0 || passed.keyword != 0) {
+      warnings::warn_deprecated(kArgumentsDeprecated, where);
+    }
+  }
   RLock(const RLock&) = delete;
   RLock& operator=(const RLock&) = delete;
 
