@@ -36,13 +36,15 @@ std::unique_ptr<ex::Interpreter> g_interpreter;
 
 /// The exit status of sys.exit(code) for the text of its code: an int is the status (as
 /// CPython truncates it to a C int), None (empty) is 0; anything else is printed, status 1.
+/// The message goes to the process's stderr (fd 2, traced) even while sys.stderr is None, as
+/// CPython 2.7 and 3 and PyPy write it to the C-level stderr then.
 int exit_status(const std::string& code) {
   if (code.empty() || code == "None") return 0;
   errno = 0;
   char* end = nullptr;
   const long long n = std::strtoll(code.c_str(), &end, 10);
   if (*end == '\0' && errno == 0) return static_cast<int>(n);
-  ex::write_stderr_report({code});
+  ex::emit_lines(2, code + "\n");
   return 1;
 }
 
@@ -120,7 +122,7 @@ int main(int argc, char** argv) {
   // The library's own output (excepthook reports, warnings, log records) is traced; its
   // warnings are located at the scenario step that caused them (spec 4.7: "ID:LINE").
   const std::string id = request.program.id.empty() ? "<scenario>" : request.program.id;
-  ex::install_stderr_sink();
+  ex::install_program_streams();
   pt::warnings::set_location_resolver([id]() -> std::optional<pt::warnings::Location> {
     if (ex::current_line() == 0) return std::nullopt;
     return pt::warnings::Location{id, ex::current_line()};

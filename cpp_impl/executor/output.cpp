@@ -94,8 +94,9 @@ void emit_lines(int fd, const std::string& text) {
   emit(fd, text.back() == '\n' ? text.substr(0, text.size() - 1) : text);
 }
 
-void install_stderr_sink() {
-  pythreading::set_output_sink([](std::string_view text) { emit_lines(2, std::string(text)); });
+void install_program_streams() {
+  pythreading::set_stderr_writer([](std::string_view text) { emit_lines(2, std::string(text)); });
+  pythreading::set_stdout_writer([](std::string_view text) { emit_lines(1, std::string(text)); });
 }
 
 void write_stderr_report(std::initializer_list<std::string> lines) {

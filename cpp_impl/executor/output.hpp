@@ -23,15 +23,14 @@ void trace_started();
 /// order and together.
 void emit_lines(int fd, const std::string& text);
 
-/// Makes the program's stderr pythreading's output (Python's sys.stderr, through which the
-/// library writes its reports, warnings and log records): a sink that emits each line on
-/// fd 2, traced. Called at start-up and by `set_stderr: default`.
-void install_stderr_sink();
+/// Makes pythreading's program stderr and stdout (where its output, Python's sys.stderr, goes
+/// unless replaced, and where the main thread's saved stderr writes) emit each line on fd 2
+/// and fd 1, traced. Called once at start-up, before the program runs.
+void install_program_streams();
 
 /// Writes a report Python writes on sys.stderr itself (main's traceback, an "Exception
-/// ignored" report, sys.exit's message), one line per item, through pythreading's output: so
-/// it is traced, and dropped while the output is None (`set_stderr: None`), as CPython drops
-/// it.
+/// ignored" report), one line per item, through pythreading's output: so it is traced, and
+/// dropped while the output is None (`set_stderr: None`), as CPython 3 drops it.
 void write_stderr_report(std::initializer_list<std::string> lines);
 
 /// os.fork() with the output lock held across it, so that the child never inherits it

@@ -23,7 +23,7 @@ void set_stderr_step(Interpreter&, const Step& s, Locals*) {
   if (s.at("value").word == "None") {
     pythreading::set_output_none();
   } else {
-    install_stderr_sink();
+    pythreading::set_output_sink({});  // the program's own stderr
   }
 }
 

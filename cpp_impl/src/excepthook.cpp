@@ -46,12 +46,18 @@ void invoke_excepthook(std::exception_ptr error, const Thread& thread) noexcept 
     try {
       hook(make_excepthook_args(std::move(error), thread));
     } catch (...) {
-      // CPython: print "Exception in threading.excepthook:" then sys.excepthook(the error).
+      // CPython 3.8-3.13: print "Exception in threading.excepthook:" on sys.stderr, or, while
+      // that is None, on the thread's saved stderr, or on stdout (print(file=None)) when that
+      // was None too; then sys.excepthook(the error) on sys.stderr, which drops it while None.
       ExceptHookArgs e2 = make_excepthook_args(std::current_exception(), std::nullopt);
-      std::string text = "Exception in threading.excepthook:\n";
-      text += kNoTraceback;
-      text += exception_line(e2);
-      write_output(text);
+      std::string header = "Exception in threading.excepthook:\n";
+      if (OutputRef out = current_output()) {
+        write_output_to(out, header + std::string(kNoTraceback) + exception_line(e2));
+      } else if (const OutputRef& saved = ThreadAccess::state(thread).saved_output) {
+        write_output_to(saved, header);
+      } else {
+        write_program_stdout(header);
+      }
     }
   } catch (...) {  // out of memory while reporting: give up silently, never terminate
   }

@@ -9,6 +9,7 @@
 #include <cstdlib>
 
 #include "internal/futex.hpp"
+#include "internal/output_lock.hpp"
 
 namespace pythreading {
 
@@ -46,11 +47,19 @@ std::shared_ptr<ThreadState> make_registered_state(ThreadKind kind, const char* 
 // child forgets every other thread (marked finished, so nothing waits for them at exit) and
 // the forking thread becomes the main thread: a thread pythreading started keeps its Thread;
 // a dummy or never-seen thread gets a new _MainThread named "MainThread" (its dummy entry, if
-// any, is marked finished like the others). The registry lock is held across fork() so the
-// child never inherits it locked by a thread that no longer exists.
-void atfork_prepare() PYTHREADING_NO_THREAD_SAFETY_ANALYSIS { registry().mu.lock(); }
-void atfork_parent() PYTHREADING_NO_THREAD_SAFETY_ANALYSIS { registry().mu.unlock(); }
+// any, is marked finished like the others). The registry lock, then the output's lock, are
+// held across fork() so the child never inherits either locked by a thread that no longer
+// exists; the child releases the output's first, as a new ThreadState reads the output.
+void atfork_prepare() PYTHREADING_NO_THREAD_SAFETY_ANALYSIS {
+  registry().mu.lock();
+  lock_output_for_fork();
+}
+void atfork_parent() PYTHREADING_NO_THREAD_SAFETY_ANALYSIS {
+  unlock_output_after_fork();
+  registry().mu.unlock();
+}
 void atfork_child() PYTHREADING_NO_THREAD_SAFETY_ANALYSIS {
+  unlock_output_after_fork();
   Registry& reg = registry();
   ThreadState* me =
       detail::current_handle != nullptr ? &ThreadAccess::state(*detail::current_handle) : nullptr;

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <csignal>
 #include <memory>
 #include <optional>
 #include <regex>
@@ -533,6 +534,42 @@ TEST(Fork, FromDummyThreadChildGetsNewMainThread) {
 
 TEST(Fork, FromUnseenForeignThreadChildGetsNewMainThread) {
   EXPECT_EQ(status_of_fork_from_foreign_thread(false), 0);
+}
+
+TEST(Fork, ChildReadsTheOutputWhileAnotherThreadWasUsingItAtFork) {
+  // Another thread takes the output's lock over and over; a child forked meanwhile must not
+  // inherit it locked: creating a Thread there reads the output (its saved stderr).
+  std::atomic<bool> stop{false};
+  std::thread busy([&] {
+    while (!stop.load()) pt::set_output_sink({});
+  });
+  int hung = 0;
+  int failed = 0;
+  for (int i = 0; i < 40; ++i) {
+    pid_t pid = fork();
+    if (pid == 0) {
+      pt::Thread t([] {});
+      _exit(t.name().empty() ? 1 : 0);
+    }
+    ASSERT_GT(pid, 0);
+    int ws = 0;
+    pid_t done = 0;
+    for (int waited_ms = 0; (done = waitpid(pid, &ws, WNOHANG)) == 0 && waited_ms < 10000;
+         waited_ms += 5) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    if (done == 0) {  // deadlocked in the child
+      ++hung;
+      kill(pid, SIGKILL);
+      waitpid(pid, &ws, 0);
+    } else if (!WIFEXITED(ws) || WEXITSTATUS(ws) != 0) {
+      ++failed;
+    }
+  }
+  stop.store(true);
+  busy.join();
+  EXPECT_EQ(hung, 0);
+  EXPECT_EQ(failed, 0);
 }
 
 TEST(Thread, ReprLikeCPython) {

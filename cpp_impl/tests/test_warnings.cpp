@@ -229,14 +229,104 @@ TEST(OutputSink, NoneDropsWhatTheLibraryWritesUntilASinkIsSetAgain) {
   pt::set_output_none();
   EXPECT_EQ(pt::current_output(), nullptr);
   {
-    pt::testing::CaptureStderr cap;
+    pt::testing::CaptureStderr cap;  // dropped: neither the replaced sink nor stderr get it
     pt::write_output("dropped\n");
     pt::warnings::warn_deprecated("legacy() is deprecated", {});
+    pt::logging::warning("dropped record");
     EXPECT_EQ(cap.text(), "");
   }
-  pt::set_output_sink([&](std::string_view) {});
-  EXPECT_NE(pt::current_output(), nullptr);
   EXPECT_EQ(out.reports(), std::vector<std::string>{});
+  std::vector<std::string> again;
+  pt::set_output_sink([&](std::string_view text) { again.emplace_back(text); });
+  EXPECT_NE(pt::current_output(), nullptr);
+  pt::write_output("kept\n");
+  pt::logging::warning("kept record");
+  pt::set_output_sink({});
+  EXPECT_EQ(again, (std::vector<std::string>{"kept\n", "WARNING:root:kept record\n"}));
+  EXPECT_EQ(out.reports(), std::vector<std::string>{});
+}
+
+/// Captures what the library writes on the program's stdout while alive.
+class CollectStdout {
+ public:
+  CollectStdout() {
+    pt::set_stdout_writer([this](std::string_view text) {
+      std::lock_guard<std::mutex> lock(mu_);
+      text_ += text;
+    });
+  }
+  ~CollectStdout() { pt::set_stdout_writer({}); }
+  CollectStdout(const CollectStdout&) = delete;
+  CollectStdout& operator=(const CollectStdout&) = delete;
+  std::string text() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return text_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::string text_;
+};
+
+struct HookGuard {
+  HookGuard() {
+    pt::set_excepthook([](const pt::ExceptHookArgs&) { throw pt::RuntimeError("hook broke"); });
+  }
+  ~HookGuard() { pt::set_excepthook({}); }
+  HookGuard(const HookGuard&) = delete;
+  HookGuard& operator=(const HookGuard&) = delete;
+};
+
+TEST(OutputSink, WhileNoneAFailingHooksHeaderGoesToTheThreadsSavedOutputItsErrorIsDropped) {
+  Collect out;  // saved by `t` below
+  CollectStdout stdout_text;
+  HookGuard failing_hook;
+  pt::Thread t([] { throw pt::ValueError("run failed"); });
+  pt::set_output_none();
+  t.start();
+  t.join();
+  pt::set_output_sink({});
+  EXPECT_EQ(out.reports(), std::vector<std::string>{"Exception in threading.excepthook:\n"});
+  EXPECT_EQ(stdout_text.text(), "");
+}
+
+TEST(OutputSink, WhileNoneAFailingHooksHeaderGoesToStdoutWhenTheSavedOutputWasNoneToo) {
+  Collect out;
+  CollectStdout stdout_text;
+  HookGuard failing_hook;
+  pt::set_output_none();
+  pt::Thread t([] { throw pt::ValueError("run failed"); });
+  pt::testing::CaptureStderr cap;
+  t.start();
+  t.join();
+  pt::set_output_sink({});
+  EXPECT_EQ(cap.text(), "");
+  EXPECT_EQ(out.reports(), std::vector<std::string>{});
+  EXPECT_EQ(stdout_text.text(), "Exception in threading.excepthook:\n");
+}
+
+TEST(OutputSink, StderrWriterRedirectsTheProgramsStderrAndTheMainThreadsSavedOutput) {
+  std::mutex mu;
+  std::string redirected;
+  pt::set_stderr_writer([&](std::string_view text) {
+    std::lock_guard<std::mutex> lock(mu);
+    redirected += text;
+  });
+  pt::set_output_sink({});  // the program's own stderr
+  pt::testing::CaptureStderr cap;
+  pt::write_output("current\n");
+  pt::set_output_none();
+  // The main thread saved the program's stderr when the library loaded; it follows the writer.
+  pt::default_excepthook(pt::make_excepthook_args(
+      std::make_exception_ptr(pt::ValueError("in main")), pt::main_thread()));
+  pt::set_output_sink({});
+  pt::set_stderr_writer({});
+  pt::write_output("back on stderr\n");
+  EXPECT_EQ(cap.text(), "back on stderr\n");
+  std::lock_guard<std::mutex> lock(mu);
+  EXPECT_EQ(redirected,
+            "current\nException in thread MainThread:\nTraceback (most recent call last):\n"
+            "  (C++: no traceback available)\nValueError: in main\n");
 }
 
 TEST(OutputSink, WhileNoneAThreadsReportGoesToTheOutputItWasCreatedWith) {
