@@ -171,6 +171,7 @@ LABELS = LabelMap()
 MAIN = threading.current_thread()
 OUT = None
 PROGRAM_STDERR = [None]   # the program's own sys.stderr, which `set_stderr: default` restores
+ORIGINAL_DUNDER_STDERR = [None]   # the interpreter's sys.__stderr__, kept alive
 
 
 # --------------------------------------------------------------------------- values
@@ -1049,6 +1050,18 @@ def main():
     OUT = Output(request.get("trace"))
     sys.stdout, sys.stderr = TracedStream("stdout"), TracedStream("stderr")
     PROGRAM_STDERR[0] = sys.stderr
+    # The main thread saved sys.stderr when threading was imported (Thread._stderr; 2.7:
+    # _Thread__stderr), before the traced streams: make it save the traced one, so that what
+    # it reports there while sys.stderr is None is traced too.
+    for saved in ("_stderr", "_Thread__stderr"):
+        if hasattr(MAIN, saved):
+            setattr(MAIN, saved, sys.stderr)
+    # 3.13 prints a traceback on sys.__stderr__ while sys.stderr is None (a thread's report on
+    # its saved stderr): the process's stderr, traced like the rest.
+    # The original stays referenced: collecting it would close the buffer that 3.6's
+    # line-buffered wrapper (line_buffer_streams) shares.
+    ORIGINAL_DUNDER_STDERR[0] = sys.__stderr__
+    sys.__stderr__ = sys.stderr
     atexit.register(sys.stdout.flush_partial)
     atexit.register(sys.stderr.flush_partial)
     # Deprecation warnings caused by the program show as they would in a __main__ module.
@@ -1062,6 +1075,15 @@ def main():
         interp.run_steps(request["scenario"]["main"], Frame(interp, None))
     except _Return:   # a return step in main ends main (spec 4.3)
         pass
+    except SystemExit as exc:
+        # The interpreter writes sys.exit's message to the C-level stderr even while
+        # sys.stderr is None; written here, it is traced.
+        if exc.code is None or isinstance(exc.code, integer_types):
+            raise
+        with OUT.lock:
+            for line in py_str(exc.code).split(u"\n"):
+                OUT.line("stderr", line)
+        return 1
     return 0
 
 

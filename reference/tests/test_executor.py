@@ -514,6 +514,28 @@ class Format2(unittest.TestCase):
             self.assertTrue(err[-2].endswith("boom"), err)
         self.assertEqual(err[-1], "after")
 
+    def test_while_stderr_is_none_the_main_threads_report_goes_to_its_saved_stderr_traced(self):
+        raise_and_report = step("try", body=[step("raise", type="ValueError", message="bug")],
+                                **{"except": [{"types": ["ValueError"], "as": "e", "line": 2, "body": [
+                                    step("call_excepthook", var="e", thread="{main_thread}")]}]})
+        status, o, err, events = run2([step("set_stderr", value="None"), raise_and_report])
+        lines = [(e["stream"], e["text"]) for e in events if e["kind"] == "line"]
+        if V >= (3, 8) and not JYTHON:
+            self.assertEqual((status, o), (0, []), err)
+            self.assertEqual(lines[0], ("stderr", "Exception in thread MainThread:"))
+            self.assertEqual(lines[-1], ("stderr", "ValueError: bug"))
+            self.assertEqual([text for _, text in lines], err)
+        else:   # no threading.excepthook: AttributeError, whose traceback is dropped (2.7:
+            # replaced by "lost sys.stderr" on the process's real stderr, untraced)
+            self.assertEqual((status, o, lines), (1, [], []))
+            self.assertEqual(err, ["lost sys.stderr"] if V < (3,) else [])
+
+    def test_sys_exits_message_is_written_on_stderr_traced_even_while_stderr_is_none(self):
+        status, o, err, events = run2([step("set_stderr", value="None"), step("exit", code="{'stopped'}")])
+        self.assertEqual((status, o, err), (1, [], ["stopped"]))
+        self.assertEqual([(e["stream"], e["text"]) for e in events if e["kind"] == "line"],
+                         [("stderr", "stopped")])
+
     def test_a_printed_text_with_newlines_is_several_traced_lines(self):
         status, o, err, events = run2([out("{'one' + '\\n' + 'two'}")])
         self.assertEqual((status, o), (0, ["one", "two"]), err)

@@ -8,7 +8,10 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 extern char** environ;
 
@@ -164,6 +167,55 @@ TEST(Cli, CallExcepthookReportsThroughTheLibrarysHook) {
                        ":\nTraceback (most recent call last):\n  (C++: no traceback available)\n"
                        "ValueError: bug\nException in thread MainThread:\nTraceback (most recent "
                        "call last):\n  (C++: no traceback available)\nValueError: bug\n");
+}
+
+/// The trace's line events of a run of `main` (a protocol-2 program), as "stream: text".
+std::vector<std::string> traced_lines(const std::string& main, Result& r) {
+  char trace_path[] = "/tmp/cpp_executor_trace_XXXXXX";
+  const int fd = mkstemp(trace_path);
+  close(fd);
+  r = run("{\"protocol\": 2, \"time_scale\": 1, \"trace\": \"" + std::string(trace_path) +
+          "\", \"scenario\": {\"id\": \"t/cli\", \"functions\": {}, \"main\": " + main + "}}");
+  std::vector<std::string> lines;
+  std::ifstream trace(trace_path);
+  for (std::string line; std::getline(trace, line);) {
+    const auto event = nlohmann::json::parse(line);
+    if (event.at("kind") == "line") {
+      lines.push_back(event.at("stream").get<std::string>() + ": " +
+                      event.at("text").get<std::string>());
+    }
+  }
+  unlink(trace_path);
+  return lines;
+}
+
+TEST(Cli, WhileStderrIsNoneTheMainThreadsReportGoesToItsSavedStderrTraced) {
+  Result r;
+  const std::vector<std::string> lines = traced_lines(
+      "[{\"op\": \"set_stderr\", \"value\": \"None\", \"line\": 1},"
+      " {\"op\": \"try\", \"line\": 2, \"body\": [{\"op\": \"raise\", \"type\": "
+      "\"ValueError\", \"message\": \"bug\", \"line\": 3}], \"except\": [{\"types\": "
+      "[\"ValueError\"], \"as\": \"e\", \"line\": 4, \"body\": ["
+      "{\"op\": \"call_excepthook\", \"var\": \"e\", \"thread\": \"{main_thread}\", "
+      "\"line\": 5}]}]}]",
+      r);
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(
+      lines,
+      (std::vector<std::string>{
+          "stderr: Exception in thread MainThread:", "stderr: Traceback (most recent call last):",
+          "stderr:   (C++: no traceback available)", "stderr: ValueError: bug"}));
+}
+
+TEST(Cli, SysExitsMessageIsWrittenOnStderrTracedEvenWhileStderrIsNone) {
+  Result r;
+  const std::vector<std::string> lines = traced_lines(
+      "[{\"op\": \"set_stderr\", \"value\": \"None\", \"line\": 1},"
+      " {\"op\": \"exit\", \"code\": \"{'stopped'}\", \"line\": 2}]",
+      r);
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.err, "stopped\n");
+  EXPECT_EQ(lines, std::vector<std::string>{"stderr: stopped"});
 }
 
 TEST(Cli, FalseCallableObjectIsAThreadTarget) {
