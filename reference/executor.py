@@ -1076,9 +1076,10 @@ def main():
     except _Return:   # a return step in main ends main (spec 4.3)
         pass
     except SystemExit as exc:
-        # The interpreter writes sys.exit's message to the C-level stderr even while
-        # sys.stderr is None; written here, it is traced.
-        if exc.code is None or isinstance(exc.code, integer_types):
+        # While sys.stderr is None, CPython writes sys.exit's message to the C-level stderr
+        # (written here, it is traced); PyPy and Jython print it on sys.stdout themselves.
+        if (exc.code is None or isinstance(exc.code, integer_types) or sys.stderr is not None
+                or platform.python_implementation() != "CPython"):
             raise
         with OUT.lock:
             for line in py_str(exc.code).split(u"\n"):

@@ -37,7 +37,7 @@ std::unique_ptr<ex::Interpreter> g_interpreter;
 /// The exit status of sys.exit(code) for the text of its code: an int is the status (as
 /// CPython truncates it to a C int), None (empty) is 0; anything else is printed, status 1.
 /// The message goes to the process's stderr (fd 2, traced) even while sys.stderr is None, as
-/// CPython 2.7 and 3 and PyPy write it to the C-level stderr then.
+/// CPython 2.7 and 3 write it to the C-level stderr then.
 int exit_status(const std::string& code) {
   if (code.empty() || code == "None") return 0;
   errno = 0;

@@ -528,13 +528,18 @@ class Format2(unittest.TestCase):
         else:   # no threading.excepthook: AttributeError, whose traceback is dropped (2.7:
             # replaced by "lost sys.stderr" on the process's real stderr, untraced)
             self.assertEqual((status, o, lines), (1, [], []))
-            self.assertEqual(err, ["lost sys.stderr"] if V < (3,) else [])
+            if JYTHON:   # Jython's own report fails on the None stream (reference/expectations/jython.yaml)
+                self.assertTrue(err[0].startswith('Exception in thread "MainThread"'), err)
+            else:
+                self.assertEqual(err, ["lost sys.stderr"] if V < (3,) else [])
 
     def test_sys_exits_message_is_written_on_stderr_traced_even_while_stderr_is_none(self):
         status, o, err, events = run2([step("set_stderr", value="None"), step("exit", code="{'stopped'}")])
-        self.assertEqual((status, o, err), (1, [], ["stopped"]))
+        # CPython writes it on the C-level stderr; PyPy and Jython on sys.stdout
+        stream = "stderr" if platform.python_implementation() == "CPython" else "stdout"
+        self.assertEqual((status, o + err), (1, ["stopped"]))
         self.assertEqual([(e["stream"], e["text"]) for e in events if e["kind"] == "line"],
-                         [("stderr", "stopped")])
+                         [(stream, "stopped")])
 
     def test_a_printed_text_with_newlines_is_several_traced_lines(self):
         status, o, err, events = run2([out("{'one' + '\\n' + 'two'}")])
