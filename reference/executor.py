@@ -36,7 +36,7 @@ try:
 except ImportError:   # Python 2.7
     import __builtin__ as _builtins
 
-PROTOCOLS = [1, 2]
+PROTOCOLS = [1, 2, 3]
 ERROR_STATUS = 125
 try:
     _clock = time.monotonic

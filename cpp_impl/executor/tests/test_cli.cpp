@@ -59,7 +59,7 @@ Result run(const std::string& request, const char* arg = nullptr) {
 }
 
 std::string program(const std::string& main, const std::string& functions = "{}") {
-  return "{\"protocol\": 2, \"time_scale\": 1, \"scenario\": {\"id\": \"t/cli\", \"functions\": " +
+  return "{\"protocol\": 3, \"time_scale\": 1, \"scenario\": {\"id\": \"t/cli\", \"functions\": " +
          functions + ", \"main\": " + main + "}}";
 }
 
@@ -197,7 +197,7 @@ TEST(Cli, KeyErrorsStrIsTheReprOfItsKey) {
 TEST(Cli, DescribeListsProtocolsAndSteps) {
   const Result r = run("", "--describe");
   EXPECT_EQ(r.status, 0);
-  EXPECT_NE(r.out.find("\"protocols\":[1,2]"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\"protocol\":3,\"protocols\":[1,2,3]"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("\"steps\":[\"thread\",\"timer\","), std::string::npos) << r.out;
 }
 
