@@ -441,6 +441,17 @@ class Format2(unittest.TestCase):
         self.assertEqual((status, o), (0, ["['x', 2] {'k': 4} 1 True 4 True", "f x 2 4", defaults, beyond,
                                            "KeyError"]), err)
 
+    def test_calling_the_constant_root_timeout_max_calls_a_float(self):
+        main = [step("try", body=[step("eval", expr="TIMEOUT_MAX()")],
+                     **{"except": [{"types": ["TypeError", "AttributeError"], "as": "e",
+                                    "body": [out("{type(e).__name__}: {e}")], "line": 1}]})]
+        status, o, err, _ = run2(main)
+        if hasattr(threading, "TIMEOUT_MAX"):
+            want = "TypeError: 'float' object is not callable"
+        else:   # 2.7 and Jython have no threading.TIMEOUT_MAX
+            want = "AttributeError: 'module' object has no attribute 'TIMEOUT_MAX'"
+        self.assertEqual((status, o), (0, [want]), err)
+
     def test_key_error_str_is_the_repr_of_its_key(self):
         main = [step("try", body=[step("raise", type="KeyError", message="k")],
                      **{"except": [{"types": ["KeyError"], "as": "e", "body": [out("{e} {e.args}")], "line": 1}]})]

@@ -194,6 +194,16 @@ TEST(Cli, KeyErrorsStrIsTheReprOfItsKey) {
   EXPECT_EQ(r.err.substr(r.err.rfind("KeyError")), "KeyError: 'boom'\n");
 }
 
+TEST(Cli, CallingTheConstantRootTimeoutMaxIsCallingAFloat) {
+  const Result r = run(
+      program("[{\"op\": \"try\", \"line\": 2, \"body\": [{\"op\": \"eval\", \"expr\": "
+              "\"TIMEOUT_MAX()\", \"line\": 3}], \"except\": [{\"types\": [\"TypeError\"], \"as\": "
+              "\"e\", \"line\": 4, \"body\": [{\"op\": \"print\", \"text\": \"{e}\", \"file\": "
+              "\"stdout\", \"line\": 5}]}]}]"));
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "'float' object is not callable\n");
+}
+
 TEST(Cli, DescribeListsProtocolsAndSteps) {
   const Result r = run("", "--describe");
   EXPECT_EQ(r.status, 0);
