@@ -529,7 +529,6 @@ class _Semantics(object):
             raise self.doc.error(path, "%s uses %r, which no step creates and no function takes as a parameter" %
                                  (what, name))
 
-
     def _is_exception(self, node):
         """The expression node is an exception as protocol 2 knows them, whose `args` is
         protocol 2: a variable that only handlers bind (`as`), or an excepthook argument's
