@@ -62,7 +62,7 @@ Result run(const std::string& request, const char* arg = nullptr) {
 }
 
 std::string program(const std::string& main, const std::string& functions = "{}") {
-  return "{\"protocol\": 2, \"time_scale\": 1, \"scenario\": {\"id\": \"t/cli\", \"functions\": " +
+  return "{\"protocol\": 3, \"time_scale\": 1, \"scenario\": {\"id\": \"t/cli\", \"functions\": " +
          functions + ", \"main\": " + main + "}}";
 }
 
@@ -246,10 +246,20 @@ TEST(Cli, KeyErrorsStrIsTheReprOfItsKey) {
   EXPECT_EQ(r.err.substr(r.err.rfind("KeyError")), "KeyError: 'boom'\n");
 }
 
+TEST(Cli, CallingTheConstantRootTimeoutMaxIsCallingAFloat) {
+  const Result r = run(
+      program("[{\"op\": \"try\", \"line\": 2, \"body\": [{\"op\": \"eval\", \"expr\": "
+              "\"TIMEOUT_MAX()\", \"line\": 3}], \"except\": [{\"types\": [\"TypeError\"], \"as\": "
+              "\"e\", \"line\": 4, \"body\": [{\"op\": \"print\", \"text\": \"{e}\", \"file\": "
+              "\"stdout\", \"line\": 5}]}]}]"));
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "'float' object is not callable\n");
+}
+
 TEST(Cli, DescribeListsProtocolsAndSteps) {
   const Result r = run("", "--describe");
   EXPECT_EQ(r.status, 0);
-  EXPECT_NE(r.out.find("\"protocols\":[1,2]"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\"protocol\":3,\"protocols\":[1,2,3]"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("\"steps\":[\"thread\",\"timer\","), std::string::npos) << r.out;
 }
 
