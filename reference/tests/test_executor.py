@@ -534,7 +534,7 @@ class Format2(unittest.TestCase):
         raise_and_report = step("try", body=[step("raise", type="ValueError", message="bug")],
                                 **{"except": [{"types": ["ValueError"], "as": "e", "line": 2, "body": [
                                     step("call_excepthook", var="e", thread="{main_thread}")]}]})
-        status, o, err, events = run2([step("set_stderr", value="None"), raise_and_report])
+        status, o, err, events = run3([step("set_stderr", value="None"), raise_and_report])
         lines = [(e["stream"], e["text"]) for e in events if e["kind"] == "line"]
         if V >= (3, 8) and not JYTHON:
             self.assertEqual((status, o), (0, []), err)
@@ -550,7 +550,7 @@ class Format2(unittest.TestCase):
                 self.assertEqual(err, ["lost sys.stderr"] if V < (3,) else [])
 
     def test_sys_exits_message_is_written_on_stderr_traced_even_while_stderr_is_none(self):
-        status, o, err, events = run2([step("set_stderr", value="None"), step("exit", code="{'stopped'}")])
+        status, o, err, events = run3([step("set_stderr", value="None"), step("exit", code="{'stopped'}")])
         # CPython writes it on the C-level stderr; PyPy and Jython on sys.stdout
         stream = "stderr" if platform.python_implementation() == "CPython" else "stdout"
         self.assertEqual((status, o + err), (1, ["stopped"]))

@@ -169,12 +169,12 @@ TEST(Cli, CallExcepthookReportsThroughTheLibrarysHook) {
                        "call last):\n  (C++: no traceback available)\nValueError: bug\n");
 }
 
-/// The trace's line events of a run of `main` (a protocol-2 program), as "stream: text".
+/// The trace's line events of a run of `main` (a protocol-3 program), as "stream: text".
 std::vector<std::string> traced_lines(const std::string& main, Result& r) {
   char trace_path[] = "/tmp/cpp_executor_trace_XXXXXX";
   const int fd = mkstemp(trace_path);
   close(fd);
-  r = run("{\"protocol\": 2, \"time_scale\": 1, \"trace\": \"" + std::string(trace_path) +
+  r = run("{\"protocol\": 3, \"time_scale\": 1, \"trace\": \"" + std::string(trace_path) +
           "\", \"scenario\": {\"id\": \"t/cli\", \"functions\": {}, \"main\": " + main + "}}");
   std::vector<std::string> lines;
   std::ifstream trace(trace_path);
