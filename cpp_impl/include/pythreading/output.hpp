@@ -47,7 +47,8 @@ void set_output_sink(OutputSink sink);
 /// Redirects the program's own stderr (an empty writer restores write_stderr), as a process
 /// redirects its fd 2: the output current at start-up, the output the main thread saved, the
 /// output of every Thread created while it was current, and what set_output_sink({})
-/// restores all write through `writer` from then on. Thread-safe.
+/// restores all write through `writer` from then on; a writer that throws makes the text go
+/// to write_stderr instead. Thread-safe.
 void set_stderr_writer(OutputSink writer);
 
 /// The default stdout writer: writes text to the C stdout stream in one fwrite under the
