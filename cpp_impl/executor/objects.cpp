@@ -1,6 +1,7 @@
 #include "objects.hpp"
 
 #include <cstdio>
+#include <tuple>
 
 namespace threadspec::executor {
 
@@ -283,6 +284,19 @@ std::string TupleObject::repr() const {
   for (std::size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + py_repr(items[i]);
   return out + (items.size() == 1 ? ",)" : ")");
 }
+
+ObjectPtr object_class(const std::string& cls, const std::string& call_fn,
+                       const std::string& bool_fn) {
+  static std::mutex mutex;
+  static std::map<std::tuple<std::string, std::string, std::string>, ObjectPtr> classes;
+  std::lock_guard lock(mutex);
+  ObjectPtr& type = classes[{cls, call_fn, bool_fn}];
+  if (!type) type = std::make_shared<TypeObject>("__main__", cls, false, true);
+  return type;
+}
+
+PlainObject::PlainObject(ObjectPtr t)
+    : cls(std::dynamic_pointer_cast<TypeObject>(t)->name), type(std::move(t)) {}
 
 std::string PlainObject::repr() const {
   return "<__main__." + cls + " object at " + address_of(this) + ">";
