@@ -36,7 +36,7 @@ try:
 except ImportError:   # Python 2.7
     import __builtin__ as _builtins
 
-PROTOCOLS = [1, 2]
+PROTOCOLS = [1, 2, 3]
 ERROR_STATUS = 125
 try:
     _clock = time.monotonic
@@ -798,7 +798,7 @@ class Interpreter(object):
             except _Return:
                 raise
             except BaseException as exc:
-                handler = self._handler(s.get("except", []), exc, f)
+                handler = self._handler(s.get("except", []), sys.exc_info()[0], f)
                 if handler is None:
                     raise
                 self._handle(handler, exc, f)
@@ -809,10 +809,12 @@ class Interpreter(object):
             if "finally" in s:
                 self.run_steps(s["finally"], f)
 
-    def _handler(self, handlers, exc, f):
+    def _handler(self, handlers, exc_type, f):
+        """The first handler matching the raised type, as Python's `except` matches it (by
+        the type raised: Jython raises some built-in errors with a plain str as the value)."""
         for h in handlers:
             f.line = h.get("line", f.line)
-            if isinstance(exc, tuple(_exception_type(t) for t in h["types"])):
+            if issubclass(exc_type, tuple(_exception_type(t) for t in h["types"])):
                 return h
         return None
 

@@ -282,8 +282,12 @@ class Compiler {
       case FieldKind::assign_target: {
         if (!j.is_string()) bad("a variable name or NAME.ATTR");
         const std::string t = j.get<std::string>();
-        if (protocol_ >= 2 && t.find_last_not_of(" \t") != std::string::npos &&
+        if (t.find_last_not_of(" \t") != std::string::npos &&
             t[t.find_last_not_of(" \t")] == ']') {  // an item target E[K]
+          if (protocol_ < 3)
+            fail(line, op,
+                 "field '" + f.name + "': an item target E[K] needs protocol 3, the request says " +
+                     std::to_string(protocol_));
           f.expr = expression(j, line, op, f.name);
           if (f.expr->kind != Expr::Kind::index) bad("NAME, NAME.ATTR or an item target E[K]");
           f.word = t;
@@ -376,11 +380,17 @@ class Compiler {
     if (protocol_ < 2 || !j.is_object())
       fail(line, op,
            "field '" + f.name + "' must be a function name" +
-               (protocol_ >= 2 ? ", {lambda: F}, {partial: F, ...} or {var: V}" : "") + ", not " +
-               shown(j));
+               (protocol_ >= 3   ? ", {lambda: F}, {partial: F, ...} or {var: V}"
+                : protocol_ == 2 ? ", {lambda: F} or {partial: F, ...}"
+                                 : "") +
+               ", not " + shown(j));
     Field inner;
     inner.name = f.name;
     if (j.contains("var")) {
+      if (protocol_ < 3)
+        fail(line, op,
+             "field '" + f.name + "': {var: V} needs protocol 3, the request says " +
+                 std::to_string(protocol_));
       if (j.size() != 1) fail(line, op, "field '" + f.name + "': {var: V} takes no other key");
       if (!j["var"].is_string() || !is_name(j["var"].get<std::string>()))
         fail(line, op, "field '" + f.name + "': {var: V} needs a variable name");
@@ -558,7 +568,10 @@ Request parse_request(std::string_view text,
   if (protocol == j.end()) throw BadRequest("the request has no 'protocol'");
   const auto p = protocol->is_boolean() ? std::nullopt : integral(*protocol);
   bool supported = false;
-  for (int known : kProtocols) supported = supported || (p && *p == known);
+  if (p.has_value()) {
+    const long long asked = p.value();
+    for (int known : kProtocols) supported = supported || asked == known;
+  }
   if (!supported) {
     std::string list;
     for (int known : kProtocols) list += (list.empty() ? "" : ", ") + std::to_string(known);

@@ -21,7 +21,7 @@
 namespace threadspec::executor {
 
 /// The protocols this executor speaks (section 8.1).
-inline constexpr int kProtocols[] = {1, 2};
+inline constexpr int kProtocols[] = {1, 2, 3};
 
 /// What a field holds (specs/README.md section 4.8), as the request parser compiles it.
 enum class FieldKind {

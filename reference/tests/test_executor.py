@@ -63,7 +63,7 @@ class Protocol(unittest.TestCase):
     def test_describe(self):
         out = subprocess.check_output([sys.executable, EXECUTOR, "--describe"])
         info = json.loads(out.decode("utf-8"))
-        self.assertEqual((info["protocol"], info["protocols"]), (2, [1, 2]))
+        self.assertEqual((info["protocol"], info["protocols"]), (3, [1, 2, 3]))
         self.assertIn("fork", info["steps"])
         self.assertEqual(info["steps"], sorted(info["steps"]))
         self.assertEqual(info["implementation"], platform.python_implementation().lower())
@@ -237,6 +237,11 @@ class Semantics(unittest.TestCase):
 def run2(main, functions=None, **kw):
     """run() with a protocol-2 request."""
     return run(main, functions, protocol=2, **kw)
+
+
+def run3(main, functions=None, **kw):
+    """run() with a protocol-3 request."""
+    return run(main, functions, protocol=3, **kw)
 
 
 def out(text):
@@ -428,7 +433,7 @@ class Format2(unittest.TestCase):
                      **{"except": [{"types": ["IndexError"], "as": "e", "body": [out("{e}")], "line": 1}]}),
                 step("try", body=[out("{u.kwargs['nope']}")],
                      **{"except": [{"types": ["KeyError"], "as": "e", "body": [out("{type(e).__name__}")], "line": 1}]})]
-        status, o, err, _ = run2(main, functions)
+        status, o, err, _ = run3(main, functions)
         # Python 2.7's Timer shares its default dict between Timers (issue 17435): t's is u's.
         defaults = "[] {} False" if V >= (3, 0) else "[] {'k': 4} True"
         # PyPy words the IndexError of a list item assignment as a read's.
@@ -475,6 +480,17 @@ class Format2(unittest.TestCase):
                                            "subclass base must be a class, not '%s'" % thread,
                                            "<class '__main__.D'>"]), err)
 
+    def test_calling_the_constant_root_timeout_max_calls_a_float(self):
+        main = [step("try", body=[step("eval", expr="TIMEOUT_MAX()")],
+                     **{"except": [{"types": ["TypeError", "AttributeError"], "as": "e",
+                                    "body": [out("{type(e).__name__}: {e}")], "line": 1}]})]
+        status, o, err, _ = run2(main)
+        if hasattr(threading, "TIMEOUT_MAX"):
+            want = "TypeError: 'float' object is not callable"
+        else:   # 2.7 and Jython have no threading.TIMEOUT_MAX
+            want = "AttributeError: 'module' object has no attribute 'TIMEOUT_MAX'"
+        self.assertEqual((status, o), (0, [want]), err)
+
     def test_key_error_str_is_the_repr_of_its_key(self):
         main = [step("try", body=[step("raise", type="KeyError", message="k")],
                      **{"except": [{"types": ["KeyError"], "as": "e", "body": [out("{e} {e.args}")], "line": 1}]})]
@@ -490,7 +506,7 @@ class Format2(unittest.TestCase):
                 out("{bool(o)} {not o} {o or 'falsy'} {type(p.o).__name__}"),
                 step("thread", var="t", target={"var": "o"}, args=[5]), out("{t.name}"),
                 step("start", var="t"), step("join", var="t")]
-        status, o, err, _ = run2(main, functions)
+        status, o, err, _ = run3(main, functions)
         ran = ["called 5"] if V >= (3, 10) else []   # until 3.9 Thread.run skips a false target (bpo-41149)
         self.assertEqual((status, o), (0, ["False True falsy C", "Thread-1"] + ran), err)
 
@@ -500,7 +516,7 @@ class Format2(unittest.TestCase):
                 step("try", body=[step("raise", type="ValueError", message="bug")],
                      **{"except": [{"types": ["ValueError"], "as": "e", "body": handled, "line": 1}]}),
                 out("{get_ident}")]
-        status, o, err, events = run2(main)
+        status, o, err, events = run3(main)
         if V < (3, 8):   # no threading.excepthook before 3.8
             self.assertEqual(status, 1, err)
             self.assertIn("AttributeError: 'module' object has no attribute 'excepthook'" if V < (3, 0) else
@@ -536,7 +552,7 @@ class Format2(unittest.TestCase):
         main = [step("print", text="a", file="stderr"), step("set_stderr", value="None"),
                 step("print", text="b", file="stderr"), step("set_stderr", value="default"),
                 step("print", text="c", file="stderr")]
-        status, o, err, events = run2(main)
+        status, o, err, events = run3(main)
         self.assertEqual((status, o, err), (0, ["b"], ["a", "c"]))
         self.assertEqual([(e["stream"], e["text"]) for e in events if e["kind"] == "line"],
                          [("stderr", "a"), ("stdout", "b"), ("stderr", "c")])
@@ -546,7 +562,7 @@ class Format2(unittest.TestCase):
         main = [step("event", var="go"), step("thread", var="t", target="w"), step("start", var="t"),
                 step("set_stderr", value="None"), step("set", var="go"), step("join", var="t"),
                 step("set_stderr", value="default"), step("print", text="after", file="stderr")]
-        status, o, err, _ = run2(main, functions)
+        status, o, err, _ = run3(main, functions)
         self.assertEqual((status, o), (0, []), err)
         self.assertTrue(err[0].startswith("Exception in thread"), err)
         if not JYTHON:   # Jython's own report fails on the None stream (reference/expectations/jython.yaml)
@@ -564,7 +580,7 @@ class Format2(unittest.TestCase):
                 step("subclass", var="S", base="type(t)"), out("{S} {S.__name__}"),
                 step("try", body=[step("subclass", var="L", base="Lock"), out("{L}")], **{"except": catch}),
                 step("try", body=[out("{Lock | None}")], **{"except": catch})]
-        status, o, err, _ = run2(main)
+        status, o, err, _ = run3(main)
         lock_is_a_class = V >= (3, 13) or JYTHON
         self.assertEqual((status, o[:2]), (0, ["7 True", "<class '__main__.S'> S"]), err)
         self.assertEqual(o[2], "<class '__main__.L'>" if JYTHON else "TypeError")

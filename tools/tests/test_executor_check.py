@@ -39,6 +39,8 @@ class Conforming(unittest.TestCase):
         p = tsutil.harness("check-executor", TOY)
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
         self.assertIn("5 of 5 checks passed", p.stdout)
+        self.assertIn("note: it speaks protocol 1 of this format's 1, 2, 3: scenarios of protocol 2, 3 are errors, "
+                      "not run", p.stdout)
         p = tsutil.harness("check-executor", "--deadline", "4", TOY, env={"TOY_FAULTS": "exit-zero"})
         self.assertEqual(p.returncode, 1)
         self.assertIn("FAIL exit-codes", p.stdout)
@@ -60,6 +62,10 @@ class BrokenToys(unittest.TestCase):
 
     def test_describe_garbage(self):
         self.assertOnly("describe-garbage", "describe", "printed no JSON object", "'toy executor 0.1'", "spec 8.1")
+
+    def test_protocol_not_the_highest(self):
+        self.assertOnly("protocol-not-highest", "describe", '"protocol" must be the highest of "protocols" [1, 2], '
+                        'not 1', "spec 8.1")
 
     def test_loud_errors(self):
         self.assertOnly("loud-errors", "bad-input", "expected exit status 125, but it exited with status 1",

@@ -8,7 +8,7 @@ import json
 import os
 import re
 
-from . import runner, versions
+from . import runner, versions, vocabulary
 
 ERROR_LINE = re.compile(r"^threadspec-executor: error: \S")
 DEADLINE = 20.0          # seconds for a check's program to end, after it started
@@ -21,6 +21,7 @@ class Check(object):
 
     def __init__(self, name, what):
         self.name, self.what, self.problems = name, what, []
+        self.notes = []     # what a reader should know that is no violation
 
     def fail(self, section, message):
         self.problems.append("%s (spec %s)" % (message, section))
@@ -82,6 +83,15 @@ def check_describe(argv):
     elif 1 not in protocols:
         c.fail("8.1", "it does not speak protocol 1 (protocols %r); these checks and the suite's protocol-1 "
                       "scenarios need it" % (protocols,))
+    elif isinstance(info.get("protocol"), int) and protocols and info["protocol"] != max(protocols):
+        c.fail("8.1", "\"protocol\" must be the highest of \"protocols\" %r, not %r" % (protocols, info["protocol"]))
+    else:
+        known = sorted(vocabulary.load().protocols)
+        missing = [p for p in known if p not in protocols]
+        if missing:
+            c.notes.append("it speaks protocol %s of this format's %s: scenarios of protocol %s are errors, not run" %
+                           (", ".join(map(str, sorted(protocols))), ", ".join(map(str, known)),
+                            ", ".join(map(str, missing))))
     if "steps" in info and (not isinstance(info["steps"], list) or not all(isinstance(s, str) for s in info["steps"])):
         c.fail("8.1", "\"steps\" must be a list of step names")
     if not isinstance(info.get("implementation"), str) or not info.get("implementation"):
@@ -249,6 +259,7 @@ def render(argv, checks):
     for c in checks:
         lines.append("%s %-11s %s" % ("PASS" if c.passed else "FAIL", c.name, c.what))
         lines.extend("       - " + p for p in c.problems)
+        lines.extend("       note: " + n for n in c.notes)
     failed = [c for c in checks if not c.passed]
     lines.append("%d of %d checks passed%s" % (len(checks) - len(failed), len(checks),
                                                "" if not failed else "; the executor violates the protocol"))

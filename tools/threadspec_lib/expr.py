@@ -312,6 +312,25 @@ def is_format1(source):
     return bool(_FORMAT1_RE.match(source.strip()))
 
 
+# Attributes that protocol 3 added (spec 8.1): a Timer's `args` list and `kwargs` dict, and
+# the list method `append`. Every list method and every dict comes through them, so they mark
+# the mutable values of protocol 3; `args` of an exception is protocol 2.
+_PROTOCOL3_ATTRIBUTES = {"args": "the attribute args (a Timer's)", "kwargs": "the attribute kwargs (a Timer's)",
+                         "append": "the list method append"}
+
+
+def protocol3_features(tree):
+    """(node, what) for every expression feature of protocol 3 in a tree, depth first (spec
+    8.1): the `|` operator, and reading the attribute `args`, `kwargs` or `append` (also
+    when called). A node ("attr" or "method") whose attribute is `args` is protocol 2 when
+    its object is an exception; telling that apart is the caller's part."""
+    for node in walk(tree):
+        if node[0] == "binop" and node[1] == "|":
+            yield node, "the | operator"
+        elif node[0] in ("attr", "method") and node[2] in _PROTOCOL3_ATTRIBUTES:
+            yield node, _PROTOCOL3_ATTRIBUTES[node[2]]
+
+
 def walk(tree):
     """Every node of a tree, depth first."""
     yield tree

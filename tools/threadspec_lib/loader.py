@@ -306,6 +306,8 @@ class _Semantics(object):
         self.vocab = vocabulary.load()
         self.functions = data.get("functions", {})
         self.created = set()        # every variable some step creates
+        self.created_by = {}        # variable -> the steps that create it ("as": a handler)
+        self.args_reads = []        # (object node, path, why): `E.args`, protocol 3 unless E is an exception
         self.params = set()
         self.scope = None           # the function being walked; None: main
         self.created_in = {None: set()}   # scope -> the variables its steps create
@@ -386,6 +388,7 @@ class _Semantics(object):
                 raise self.doc.error(path, "%r is a Python keyword, not a variable name" % value)
             self.created.add(value)
             self.created_in[self.scope].add(value)
+            self.created_by.setdefault(value, set()).add(step)
         elif kind == "var":
             self.use(value, path, step)
         elif kind == "fn":
@@ -395,7 +398,7 @@ class _Semantics(object):
                 self.calls.append((value, path, step, None))
         elif kind == "callable":
             if isinstance(value, dict) and "var" in value:
-                self.need(2, path, "a var callable")
+                self.need(3, path, "a var callable")
                 self.use(value["var"], path + ("var",), step)
             elif isinstance(value, dict):
                 self.need(2, path, "a %s callable" % next(iter(value)))
@@ -442,7 +445,7 @@ class _Semantics(object):
                 for t in (h["type"] if isinstance(h["type"], list) else [h["type"]]):
                     self.need(self.vocab.exceptions[t][0], path + (i, "type"), "exception type %r" % t)
                 if "as" in h:
-                    self.value("new-var", h["as"], path + (i, "as"), step, in_handler)
+                    self.value("new-var", h["as"], path + (i, "as"), "as", in_handler)
                 self.steps(h["do"], path + (i, "do"), in_handler=True)
         elif kind == "exception-type":
             self.need(self.vocab.exceptions[value][0], path, "exception type %r" % value)
@@ -454,7 +457,7 @@ class _Semantics(object):
                     raise self.doc.error(path, "bad item target %r: %s" % (value, exc))
                 if tree[0] != "index":
                     raise self.doc.error(path, "an assign target is NAME, NAME.ATTR or an item E[K], not %r" % value)
-                self.need(2, path, "an item target")
+                self.need(3, path, "an item target")
                 self.expression(value, tree, path)
             elif "." in value:
                 self.use(value.split(".")[0], path, step)
@@ -473,6 +476,12 @@ class _Semantics(object):
     def expression(self, source, tree, path):
         if not expr.is_format1(source):
             self.need(2, path, "the expression %r" % source)
+        for node, what in expr.protocol3_features(tree):
+            why = "%s in %r" % (what, source)
+            if node[2] == "args":
+                self.args_reads.append((node[1], path, why))
+            else:
+                self.need(3, path, why)
         for node in expr.walk(tree):
             if node[0] == "name":
                 self.use(node[1], path, "expression %r" % source)
@@ -492,6 +501,12 @@ class _Semantics(object):
     # -- whole-scenario checks
     def finish(self):
         known = self.created | self.params
+        for obj, path, why in self.args_reads:
+            if not self._is_exception(obj):
+                self.need(3, path, why)
+        for name, path, what, scope, above in self.uses:
+            if name not in known and what.startswith("expression") and name in self.vocab.roots:
+                self.need(self.vocab.roots[name][0], path, name)
         for fn, path, step, params in self.calls:
             if fn not in self.functions:
                 raise self.doc.error(path, "%s names function %r, which is not defined in functions" % (step, fn))
@@ -508,7 +523,6 @@ class _Semantics(object):
                 continue
             if what.startswith("expression"):
                 if name in self.vocab.roots:
-                    self.need(self.vocab.roots[name][0], path, name)
                     continue
                 if name in self.vocab.builtins:
                     raise self.doc.error(path, "in %s: %s is a builtin function: call it, %s(x)" % (what, name, name))
@@ -517,6 +531,13 @@ class _Semantics(object):
             raise self.doc.error(path, "%s uses %r, which no step creates and no function takes as a parameter" %
                                  (what, name))
 
+    def _is_exception(self, node):
+        """The expression node is an exception as protocol 2 knows them, whose `args` is
+        protocol 2: a variable that only handlers bind (`as`), or an excepthook argument's
+        `exc_value`."""
+        if node[0] == "name":
+            return self.created_by.get(node[1]) == {"as"} and node[1] not in self.params
+        return node[0] == "attr" and node[2] == "exc_value"
 
     def _visible(self, name, scope, above):
         """Protocol 2 scoping (spec 4.6): main reads what main's steps above create; a

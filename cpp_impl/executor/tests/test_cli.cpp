@@ -59,7 +59,7 @@ Result run(const std::string& request, const char* arg = nullptr) {
 }
 
 std::string program(const std::string& main, const std::string& functions = "{}") {
-  return "{\"protocol\": 2, \"time_scale\": 1, \"scenario\": {\"id\": \"t/cli\", \"functions\": " +
+  return "{\"protocol\": 3, \"time_scale\": 1, \"scenario\": {\"id\": \"t/cli\", \"functions\": " +
          functions + ", \"main\": " + main + "}}";
 }
 
@@ -214,10 +214,20 @@ TEST(Cli, ForIteratesADictsKeysAndSelfContainingValuesPrint) {
   EXPECT_EQ(r.out, "a=1\nb=2\n[[...]] {'a': {...}, 'b': 2} True\n");
 }
 
+TEST(Cli, CallingTheConstantRootTimeoutMaxIsCallingAFloat) {
+  const Result r = run(
+      program("[{\"op\": \"try\", \"line\": 2, \"body\": [{\"op\": \"eval\", \"expr\": "
+              "\"TIMEOUT_MAX()\", \"line\": 3}], \"except\": [{\"types\": [\"TypeError\"], \"as\": "
+              "\"e\", \"line\": 4, \"body\": [{\"op\": \"print\", \"text\": \"{e}\", \"file\": "
+              "\"stdout\", \"line\": 5}]}]}]"));
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "'float' object is not callable\n");
+}
+
 TEST(Cli, DescribeListsProtocolsAndSteps) {
   const Result r = run("", "--describe");
   EXPECT_EQ(r.status, 0);
-  EXPECT_NE(r.out.find("\"protocols\":[1,2]"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\"protocol\":3,\"protocols\":[1,2,3]"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("\"steps\":[\"thread\",\"timer\","), std::string::npos) << r.out;
 }
 

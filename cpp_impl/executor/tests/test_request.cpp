@@ -26,7 +26,7 @@ std::string rejection(const std::string& text) {
 
 /// A request whose main is `steps` (JSON), with optional functions (JSON object).
 std::string with_main(const std::string& steps, const std::string& functions = "{}",
-                      int protocol = 2) {
+                      int protocol = 3) {
   return "{\"protocol\": " + std::to_string(protocol) +
          ", \"time_scale\": 0.5, \"scenario\": {\"id\": \"t/x\", \"functions\": " + functions +
          ", \"main\": " + steps + "}}";
@@ -50,10 +50,10 @@ TEST(Request, MalformedRequestsAreRejectedWithOneClearMessage) {
       {"empty object", "{}", "the request has no 'protocol'"},
       {"deep nesting", std::string(100000, '['), "bad JSON: nested deeper than 200 levels"},
       {"huge number", "{\"protocol\": 1e999}", "bad JSON: number overflow parsing '1e999'"},
-      {"protocol 3", "{\"protocol\": 3, \"scenario\": {}}",
-       "unsupported protocol 3 (this executor speaks 1, 2)"},
+      {"protocol 4", "{\"protocol\": 4, \"scenario\": {}}",
+       "unsupported protocol 4 (this executor speaks 1, 2, 3)"},
       {"protocol true", "{\"protocol\": true}",
-       "unsupported protocol true (this executor speaks 1, 2)"},
+       "unsupported protocol true (this executor speaks 1, 2, 3)"},
       {"time scale string", "{\"protocol\": 1, \"time_scale\": \"x\", \"scenario\": {}}",
        "request field 'time_scale' must be a number, not a string"},
       {"time scale zero", "{\"protocol\": 1, \"time_scale\": 0, \"scenario\": {}}",
@@ -77,6 +77,24 @@ TEST(Request, MalformedRequestsAreRejectedWithOneClearMessage) {
       {"protocol 2 field in protocol 1",
        with_main("[{\"op\": \"release\", \"var\": \"l\", \"n\": 2, \"line\": 4}]", "{}", 1),
        "scenario line 4: step 'release': field 'n' needs protocol 2, the request says 1"},
+      {"protocol 3 step in protocol 2",
+       with_main("[{\"op\": \"set_stderr\", \"value\": \"None\", \"line\": 4}]", "{}", 2),
+       "scenario line 4: step 'set_stderr': needs protocol 3, the request says 2"},
+      {"protocol 3 field in protocol 2",
+       with_main("[{\"op\": \"object\", \"var\": \"o\", \"call\": \"f\", \"line\": 4}]",
+                 "{\"f\": {\"params\": [\"self\"], \"body\": []}}", 2),
+       "scenario line 4: step 'object': field 'call' needs protocol 3, the request says 2"},
+      {"item target in protocol 2",
+       with_main("[{\"op\": \"assign\", \"target\": \"x[0]\", \"value\": 1, \"line\": 4}]", "{}",
+                 2),
+       "scenario line 4: step 'assign': field 'target': an item target E[K] needs protocol 3, the "
+       "request says 2"},
+      {"var callable in protocol 2",
+       with_main(
+           "[{\"op\": \"thread\", \"var\": \"t\", \"target\": {\"var\": \"o\"}, \"line\": 4}]",
+           "{}", 2),
+       "scenario line 4: step 'thread': field 'target': {var: V} needs protocol 3, the request "
+       "says 2"},
       {"unknown field",
        with_main("[{\"op\": \"start\", \"var\": \"t\", \"colour\": 1, \"line\": 4}]"),
        "scenario line 4: step 'start': unknown field 'colour'"},
