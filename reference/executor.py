@@ -631,7 +631,7 @@ class Interpreter(object):
 
             def run(thread_self):
                 fn(thread_self)
-            cls = self.subclass(threading.Thread, s.get("class", "ThreadSubclass"), {"run": run})
+            cls = self.subclass(threading.Thread, s.get("class", "ThreadSubclass"), {"run": run}, (s["run"],))
         label = LABELS.new(s["var"])
         t = f.call(cls, **kwargs)
         t._threadspec_label = label
@@ -943,7 +943,7 @@ class Interpreter(object):
 
             def __init__(local_self, *args, **kwargs):
                 fn(local_self, *args, **kwargs)
-            cls = self.subclass(threading.local, s.get("class", "LocalSubclass"), {"__init__": __init__})
+            cls = self.subclass(threading.local, s.get("class", "LocalSubclass"), {"__init__": __init__}, (s["init"],))
         f.assign(s["var"], f.call(cls, *f.value(s.get("args", [])), **f.kwargs(s.get("kwargs"))))
 
     def op_acquire(self, s, f):

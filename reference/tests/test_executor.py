@@ -480,6 +480,17 @@ class Format2(unittest.TestCase):
                                            "subclass base must be a class, not '%s'" % thread,
                                            "<class '__main__.D'>"]), err)
 
+    def test_subclasses_of_one_name_run_their_own_functions(self):
+        functions = {"r1": fn([out("r1 {type(self).__name__}")], ["self"]),
+                     "r2": fn([out("r2 {type(self).__name__}")], ["self"]),
+                     "i1": fn([out("i1")], ["self"]), "i2": fn([out("i2")], ["self"])}
+        main = [step("thread", var="a", run="r1", **{"class": "Mine"}),
+                step("thread", var="b", run="r2", **{"class": "Mine"}),
+                step("start", var="a"), step("join", var="a"), step("start", var="b"), step("join", var="b"),
+                step("local", var="l", init="i1", **{"class": "L"}), step("local", var="m", init="i2", **{"class": "L"})]
+        status, o, err, _ = run2(main, functions)
+        self.assertEqual((status, o), (0, ["r1 Mine", "r2 Mine", "i1", "i2"]), err)
+
     def test_calling_the_constant_root_timeout_max_calls_a_float(self):
         main = [step("try", body=[step("eval", expr="TIMEOUT_MAX()")],
                      **{"except": [{"types": ["TypeError", "AttributeError"], "as": "e",
