@@ -285,14 +285,27 @@ std::string TupleObject::repr() const {
   return out + (items.size() == 1 ? ",)" : ")");
 }
 
-ObjectPtr object_class(const std::string& cls, const std::string& call_fn,
-                       const std::string& bool_fn) {
+namespace {
+/// The class `cls` of `base` the program makes for these functions: one per four, made once.
+ObjectPtr program_class(const std::string& base, const std::string& cls, const std::string& f1,
+                        const std::string& f2) {
   static std::mutex mutex;
-  static std::map<std::tuple<std::string, std::string, std::string>, ObjectPtr> classes;
+  static std::map<std::tuple<std::string, std::string, std::string, std::string>, ObjectPtr>
+      classes;
   std::lock_guard lock(mutex);
-  ObjectPtr& type = classes[{cls, call_fn, bool_fn}];
+  ObjectPtr& type = classes[{base, cls, f1, f2}];
   if (!type) type = std::make_shared<TypeObject>("__main__", cls, false, true);
   return type;
+}
+}  // namespace
+
+ObjectPtr object_class(const std::string& cls, const std::string& call_fn,
+                       const std::string& bool_fn) {
+  return program_class("object", cls, call_fn, bool_fn);
+}
+
+ObjectPtr local_class(const std::string& cls, const std::string& init_fn) {
+  return program_class("_thread._local", cls, init_fn, "");
 }
 
 PlainObject::PlainObject(ObjectPtr t)

@@ -158,6 +158,7 @@ struct BarrierObject : Object, Waitable {
 struct LocalObject : Object {
   pythreading::local<std::map<std::string, Value>> values;
   std::string cls;                         // empty: threading.local itself
+  ObjectPtr type;                          // a subclass with init: its class (local_class)
   std::function<void(const Value&)> init;  // called with the object itself
   std::weak_ptr<LocalObject> self;
   [[nodiscard]] std::string type_name() const override { return cls.empty() ? "_local" : cls; }
@@ -167,6 +168,7 @@ struct LocalObject : Object {
   [[nodiscard]] std::string module_name() const override {
     return cls.empty() ? "_thread" : "__main__";
   }
+  [[nodiscard]] ObjectPtr made_class() const override { return type; }
   [[nodiscard]] std::string repr() const override;
   /// The calling thread's attributes, running __init__ first when this thread has none yet.
   std::map<std::string, Value>& touch();
@@ -257,5 +259,8 @@ struct PlainObject : Object {
 /// same three, as the reference executor does. Thread-safe.
 [[nodiscard]] ObjectPtr object_class(const std::string& cls, const std::string& call_fn,
                                      const std::string& bool_fn);
+/// The class of a `local` step's objects with `init`: one per class name and init function,
+/// as object_class(). Thread-safe.
+[[nodiscard]] ObjectPtr local_class(const std::string& cls, const std::string& init_fn);
 
 }  // namespace threadspec::executor

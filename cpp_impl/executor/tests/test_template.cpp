@@ -192,10 +192,17 @@ TEST(Expression, ClassesTheProgramMakesAreThemselvesOnly) {
   env.vars["o"] = Value(o);
   env.vars["p"] = Value(std::make_shared<PlainObject>(object_class("Object", "", "")));
   env.vars["q"] = Value(std::make_shared<PlainObject>(object_class("Object", "hook", "")));
+  env.vars["local_type"] = Value(local_class("Object", "init"));
   EXPECT_EQ(render_str("{A is A} {A is B} {A == B} {type(o) is A} {type(A) is type(B)}", env),
             "True False False False True");
   EXPECT_EQ(render_str("{type(o) is type(p)} {type(o) is type(q)} {type(o)}", env),
             "True False <class '__main__.Object'>");
+  auto l = std::make_shared<LocalObject>();
+  l->cls = "Object";
+  l->type = local_class("Object", "init");
+  env.vars["l"] = Value(l);
+  EXPECT_EQ(render_str("{type(l) is type(o)} {type(l) is local_type} {type(l)}", env),
+            "False True <class '__main__.Object'>");
   EXPECT_EQ(render_str("{len(str(A | B))} {(A | B) == (B | A)} {(A | A) is A}", env),
             "33 True True");
   EXPECT_EQ(render_str("{(type(1) | None) == (type(1) | None)} {(type(1) | None) == (type(1) | "
