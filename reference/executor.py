@@ -175,6 +175,24 @@ ORIGINAL_DUNDER_STDERR = [None]   # the interpreter's sys.__stderr__, kept alive
 
 
 # --------------------------------------------------------------------------- values
+_PRINTING = threading.local()   # .ids: the lists and dicts whose text this thread is making
+
+
+def _container_repr(v, empty, items):
+    """repr() of a list or dict: `empty` with an ellipsis ('[...]', '{...}') when v is met
+    again inside its own text, as Python prints a container that contains itself."""
+    ids = getattr(_PRINTING, "ids", None)
+    if ids is None:
+        ids = _PRINTING.ids = set()
+    if id(v) in ids:
+        return empty[0] + "..." + empty[1]
+    ids.add(id(v))
+    try:
+        return empty[0] + ", ".join(items()) + empty[1]
+    finally:
+        ids.discard(id(v))
+
+
 def py_repr(v):
     if isinstance(v, bool) or v is None:
         return str(v)
@@ -184,9 +202,9 @@ def py_repr(v):
             return '"' + s.replace("\\", "\\\\") + '"'
         return "'" + s.replace("\\", "\\\\").replace("'", "\\'").replace("\n", "\\n").replace("\t", "\\t") + "'"
     if isinstance(v, list):
-        return "[" + ", ".join(py_repr(x) for x in v) + "]"
+        return _container_repr(v, "[]", lambda: [py_repr(x) for x in list(v)])
     if isinstance(v, dict):
-        return "{" + ", ".join(py_repr(k) + ": " + py_repr(x) for k, x in v.items()) + "}"
+        return _container_repr(v, "{}", lambda: [py_repr(k) + ": " + py_repr(x) for k, x in list(v.items())])
     if isinstance(v, tuple):
         return "(" + ", ".join(py_repr(x) for x in v) + ("," if len(v) == 1 else "") + ")"
     if isinstance(v, float):
@@ -250,10 +268,18 @@ def _tree(source):
     return tree
 
 
-def _is_method(value):
-    """A bound method (called when an expression names it), not a class or plain value."""
-    return (callable(value) and not isinstance(value, type) and not isinstance(value, HookArgs)
-            and not getattr(value, "_threadspec_object", False))
+def _is_method(obj, name, value):
+    """Whether obj.name is a method (called when an expression names it): a callable found on
+    obj's type, not a class, and not a value the program stored in obj's own attributes (a
+    lock factory, a callable object)."""
+    if (not callable(value) or isinstance(value, type) or isinstance(value, HookArgs)
+            or getattr(value, "_threadspec_object", False)):
+        return False
+    try:
+        own = object.__getattribute__(obj, "__dict__")
+    except (AttributeError, TypeError):
+        return True
+    return not (isinstance(own, dict) and name in own)
 
 
 def _exec(code, global_space, local_space):
@@ -346,7 +372,7 @@ class Frame(object):
             if isinstance(obj, HookArgs):
                 return obj.attr(tree[2])
             value = getattr(obj, tree[2])
-            return self.call(value) if _is_method(value) else value
+            return self.call(value) if _is_method(obj, tree[2], value) else value
         if tag == "method":
             obj = self.evaluate(tree[1])
             method = obj.attr(tree[2]) if isinstance(obj, HookArgs) else getattr(obj, tree[2])
@@ -606,7 +632,7 @@ class Interpreter(object):
 
             def run(thread_self):
                 fn(thread_self)
-            cls = self.subclass(threading.Thread, s.get("class", "ThreadSubclass"), {"run": run})
+            cls = self.subclass(threading.Thread, s.get("class", "ThreadSubclass"), {"run": run}, (s["run"],))
         label = LABELS.new(s["var"])
         t = f.call(cls, **kwargs)
         t._threadspec_label = label
@@ -701,8 +727,12 @@ class Interpreter(object):
         f.assign(s["var"], cls())
 
     def op_subclass(self, s, f):
-        """The class statement itself, so the interpreter's own rules and words apply."""
-        space = {"__name__": "__main__", "__base__": f.eval_source(s["base"])}
+        """The class statement itself, so the interpreter's own rules and words apply to a
+        class and to Lock; any other base is outside the format (spec 4.2, subclass)."""
+        base = f.eval_source(s["base"])
+        if not isinstance(base, type) and base is not threading.Lock:
+            raise TypeError("subclass base must be a class, not '%s'" % type(base).__name__)
+        space = {"__name__": "__main__", "__base__": base}
         f.call(_exec, self.class_statements[str(s["var"])], space, space)
         f.assign(s["var"], space[str(s["var"])])
 
@@ -914,7 +944,7 @@ class Interpreter(object):
 
             def __init__(local_self, *args, **kwargs):
                 fn(local_self, *args, **kwargs)
-            cls = self.subclass(threading.local, s.get("class", "LocalSubclass"), {"__init__": __init__})
+            cls = self.subclass(threading.local, s.get("class", "LocalSubclass"), {"__init__": __init__}, (s["init"],))
         f.assign(s["var"], f.call(cls, *f.value(s.get("args", [])), **f.kwargs(s.get("kwargs"))))
 
     def op_acquire(self, s, f):

@@ -1,6 +1,5 @@
 #include "interpreter.hpp"
 
-#include <pthread.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -27,31 +26,12 @@ namespace {
 /// Python frames active in this thread (the recursion depth CPython counts).
 thread_local int tl_depth = 0;
 
-/// The lowest address this thread's stack may grow to, plus a margin for the interpreter's
-/// own frames below a step (0 when unknown).
-std::uintptr_t stack_floor() {
-  thread_local std::uintptr_t floor = [] {
-    pthread_attr_t attr;
-    if (pthread_getattr_np(pthread_self(), &attr) != 0) return std::uintptr_t{0};
-    void* addr = nullptr;
-    std::size_t size = 0;
-    pthread_attr_getstack(&attr, &addr, &size);
-    pthread_attr_destroy(&attr);
-    // Room kept for the frames below a step: 128 KiB, or an eighth of a small stack
-    // (threading.stack_size() may make it 32 KiB).
-    const std::size_t margin = std::min<std::size_t>(128 * 1024, size / 8);
-    return reinterpret_cast<std::uintptr_t>(addr) + margin;
-  }();
-  return floor;
-}
-
 /// Counts one Python frame while alive; raises RecursionError as CPython does beyond the
 /// limit, or when the C++ stack (which a small stack_size() makes small) runs low.
 class FrameGuard {
  public:
   FrameGuard() {
-    char here = 0;
-    if (tl_depth + 1 > kRecursionLimit || reinterpret_cast<std::uintptr_t>(&here) < stack_floor()) {
+    if (tl_depth + 1 > kRecursionLimit || stack_running_low()) {
       raise("RecursionError", "maximum recursion depth exceeded");
     }
     ++tl_depth;

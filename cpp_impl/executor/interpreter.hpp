@@ -50,9 +50,6 @@ std::span<const HandlerEntry> flow_handlers();
 /// Whether this executor has a handler for step `name`.
 [[nodiscard]] bool implemented(std::string_view step);
 
-/// Python's default recursion limit: a call deeper than this raises RecursionError.
-inline constexpr int kRecursionLimit = 1000;
-
 class Interpreter {
  public:
   /// Builds the dispatch table (see dispatch_table()). `program` was validated by

@@ -1,6 +1,7 @@
 #include "objects.hpp"
 
 #include <cstdio>
+#include <tuple>
 
 namespace threadspec::executor {
 
@@ -283,6 +284,32 @@ std::string TupleObject::repr() const {
   for (std::size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + py_repr(items[i]);
   return out + (items.size() == 1 ? ",)" : ")");
 }
+
+namespace {
+/// The class `cls` of `base` the program makes for these functions: one per four, made once.
+ObjectPtr program_class(const std::string& base, const std::string& cls, const std::string& f1,
+                        const std::string& f2) {
+  static std::mutex mutex;
+  static std::map<std::tuple<std::string, std::string, std::string, std::string>, ObjectPtr>
+      classes;
+  std::lock_guard lock(mutex);
+  ObjectPtr& type = classes[{base, cls, f1, f2}];
+  if (!type) type = std::make_shared<TypeObject>("__main__", cls, false, true);
+  return type;
+}
+}  // namespace
+
+ObjectPtr object_class(const std::string& cls, const std::string& call_fn,
+                       const std::string& bool_fn) {
+  return program_class("object", cls, call_fn, bool_fn);
+}
+
+ObjectPtr local_class(const std::string& cls, const std::string& init_fn) {
+  return program_class("_thread._local", cls, init_fn, "");
+}
+
+PlainObject::PlainObject(ObjectPtr t)
+    : cls(std::dynamic_pointer_cast<TypeObject>(t)->name), type(std::move(t)) {}
 
 std::string PlainObject::repr() const {
   return "<__main__." + cls + " object at " + address_of(this) + ">";

@@ -158,6 +158,7 @@ struct BarrierObject : Object, Waitable {
 struct LocalObject : Object {
   pythreading::local<std::map<std::string, Value>> values;
   std::string cls;                         // empty: threading.local itself
+  ObjectPtr type;                          // a subclass with init: its class (local_class)
   std::function<void(const Value&)> init;  // called with the object itself
   std::weak_ptr<LocalObject> self;
   [[nodiscard]] std::string type_name() const override { return cls.empty() ? "_local" : cls; }
@@ -167,6 +168,7 @@ struct LocalObject : Object {
   [[nodiscard]] std::string module_name() const override {
     return cls.empty() ? "_thread" : "__main__";
   }
+  [[nodiscard]] ObjectPtr made_class() const override { return type; }
   [[nodiscard]] std::string repr() const override;
   /// The calling thread's attributes, running __init__ first when this thread has none yet.
   std::map<std::string, Value>& touch();
@@ -229,8 +231,10 @@ struct TupleObject : Object {
 /// `call_hook`, callable (__call__), with `bool_hook`, its truth value (__bool__). The hooks
 /// receive the object itself first (`self`, set by the object step).
 struct PlainObject : Object {
-  explicit PlainObject(std::string cls) : cls(std::move(cls)) {}
+  /// An instance of `type`, a class object_class() made.
+  explicit PlainObject(ObjectPtr type);
   std::string cls;
+  ObjectPtr type;
   std::mutex mutex;
   std::map<std::string, Value> dict;
   std::weak_ptr<PlainObject> self;
@@ -243,10 +247,20 @@ struct PlainObject : Object {
   Value call(const List& args, const Kwargs& kwargs) override;
   [[nodiscard]] std::string type_name() const override { return cls; }
   [[nodiscard]] std::string module_name() const override { return "__main__"; }
+  [[nodiscard]] ObjectPtr made_class() const override { return type; }
   [[nodiscard]] std::string repr() const override;
   Value attr(const std::string& name) override;
   void set_attr(const std::string& name, Value value) override;
   void del_attr(const std::string& name) override;
 };
+
+/// The class of an `object` step's objects: one per class name, `call` function and `bool`
+/// function (empty when absent), made once and shared by every object step that names the
+/// same three, as the reference executor does. Thread-safe.
+[[nodiscard]] ObjectPtr object_class(const std::string& cls, const std::string& call_fn,
+                                     const std::string& bool_fn);
+/// The class of a `local` step's objects with `init`: one per class name and init function,
+/// as object_class(). Thread-safe.
+[[nodiscard]] ObjectPtr local_class(const std::string& cls, const std::string& init_fn);
 
 }  // namespace threadspec::executor

@@ -69,6 +69,8 @@ void for_step(Interpreter& in, const Step& s, Locals* locals) {
     }
   } else if (auto str = sequence.get_if<std::string>()) {
     for (char c : *str) items.push_back(Value(std::string(1, c)));
+  } else if (auto dict = sequence.object<DictObject>()) {  // its keys, as when the loop began
+    for (auto& [key, value] : dict->snapshot()) items.push_back(std::move(key));
   } else {
     raise("TypeError", "'" + type_name(sequence) + "' object is not iterable");
   }

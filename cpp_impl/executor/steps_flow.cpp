@@ -97,9 +97,12 @@ void del_step(Interpreter& in, const Step& s, Locals* locals) {
 
 void object_step(Interpreter& in, const Step& s, Locals* locals) {
   const Field* cls = s.find("class");
-  auto object = std::make_shared<PlainObject>(cls ? cls->word : "Object");
+  const Field* call = s.find("call");
+  const Field* b = s.find("bool");
+  auto object = std::make_shared<PlainObject>(
+      object_class(cls ? cls->word : "Object", call ? call->word : "", b ? b->word : ""));
   object->self = object;
-  if (const Field* call = s.find("call")) {  // __call__(self, *args, **kwargs)
+  if (call) {  // __call__(self, *args, **kwargs)
     object->call_hook = [&in, fn = call->word](const Value& self, const List& args,
                                                const Kwargs& kwargs) {
       List all{self};
@@ -107,7 +110,7 @@ void object_step(Interpreter& in, const Step& s, Locals* locals) {
       return in.call(fn, all, kwargs);
     };
   }
-  if (const Field* b = s.find("bool")) {  // __bool__(self)
+  if (b) {  // __bool__(self)
     object->bool_hook = [&in, fn = b->word](const Value& self) { return in.call(fn, List{self}); };
   }
   in.assign(s.at("var").word, Value(object), locals);

@@ -37,6 +37,7 @@ void local_step(Interpreter& in, const Step& s, Locals* locals) {
   if (const Field* init = s.find("init")) {
     const Field* cls = s.find("class");
     local->cls = cls ? cls->word : "LocalSubclass";
+    local->type = local_class(local->cls, init->word);
     local->init = [&in, fn = init->word, args = std::move(args),
                    kwargs = std::move(kwargs)](const Value& self) {
       List all{self};

@@ -1,6 +1,10 @@
 #include "value.hpp"
 
+#include <pthread.h>
+
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 
@@ -61,6 +65,61 @@ bool Object::contains(const Value&) {
 Value Object::call(const List&, const Kwargs&) {
   raise("TypeError", "'" + type_name() + "' object is not callable");
 }
+
+bool stack_running_low() noexcept {
+  thread_local const std::uintptr_t floor = [] {  // the lowest address kept; 0 when unknown
+    pthread_attr_t attr;
+    if (pthread_getattr_np(pthread_self(), &attr) != 0) return std::uintptr_t{0};
+    void* addr = nullptr;
+    std::size_t size = 0;
+    pthread_attr_getstack(&attr, &addr, &size);
+    pthread_attr_destroy(&attr);
+    const std::size_t margin = std::min<std::size_t>(128 * 1024, size / 8);
+    return reinterpret_cast<std::uintptr_t>(addr) + margin;
+  }();
+  char here = 0;
+  return reinterpret_cast<std::uintptr_t>(&here) < floor;
+}
+
+namespace {
+/// The lists and dicts whose text this thread is making (Python's Py_ReprEnter): one met
+/// again inside its own text prints as "[...]" or "{...}".
+thread_local std::vector<const void*> tl_printing;
+
+/// Marks a container as being printed while alive; `reentered` when it already was.
+class PrintGuard {
+ public:
+  explicit PrintGuard(const void* container)
+      : reentered(std::find(tl_printing.begin(), tl_printing.end(), container) !=
+                  tl_printing.end()) {
+    if (!reentered) tl_printing.push_back(container);
+  }
+  ~PrintGuard() {
+    if (!reentered) tl_printing.pop_back();
+  }
+  PrintGuard(const PrintGuard&) = delete;
+  PrintGuard& operator=(const PrintGuard&) = delete;
+  const bool reentered;
+};
+
+/// Nested container comparisons active in this thread.
+thread_local int tl_compare_depth = 0;
+
+/// Counts one nested comparison while alive; raises RecursionError as CPython does beyond
+/// the recursion limit (or when the C++ stack runs low).
+class CompareGuard {
+ public:
+  CompareGuard() {
+    if (tl_compare_depth + 1 > kRecursionLimit || stack_running_low()) {
+      raise("RecursionError", "maximum recursion depth exceeded in comparison");
+    }
+    ++tl_compare_depth;
+  }
+  ~CompareGuard() { --tl_compare_depth; }
+  CompareGuard(const CompareGuard&) = delete;
+  CompareGuard& operator=(const CompareGuard&) = delete;
+};
+}  // namespace
 
 // ------------------------------------------------------------------ lists
 namespace {
@@ -142,6 +201,8 @@ std::vector<std::pair<Value, Value>> DictObject::snapshot() const {
 }
 
 std::string DictObject::repr() const {
+  const PrintGuard guard(this);
+  if (guard.reentered) return "{...}";
   std::string out = "{";
   bool first = true;
   for (const auto& [k, v] : snapshot()) {
@@ -160,6 +221,7 @@ bool DictObject::equals(const Object& other) const {
   auto d = dynamic_cast<const DictObject*>(&other);
   if (!d) return false;
   if (d == this) return true;
+  const CompareGuard guard;
   const auto mine = snapshot();
   const auto theirs = d->snapshot();
   if (mine.size() != theirs.size()) return false;
@@ -167,7 +229,7 @@ bool DictObject::equals(const Object& other) const {
     bool found = false;
     for (const auto& [k2, v2] : theirs) {
       if (equal(k, k2)) {
-        found = equal(v, v2);
+        found = identical(v, v2) || equal(v, v2);
         break;
       }
     }
@@ -228,12 +290,14 @@ Value TypeObject::attr(const std::string& a) {
 }
 
 bool TypeObject::is(const Object& other) const {
+  if (made) return this == &other;
   auto t = dynamic_cast<const TypeObject*>(&other);
-  return t && t->module == module && t->name == name;
+  return t && !t->made && t->module == module && t->name == name;
 }
 
 ObjectPtr type_of(const Value& value) {
   if (auto o = value.get_if<ObjectPtr>()) {
+    if (ObjectPtr made = (*o)->made_class()) return made;
     return std::make_shared<TypeObject>((*o)->module_name(), (*o)->type_name(),
                                         (*o)->type_is_final());
   }
@@ -243,14 +307,22 @@ ObjectPtr type_of(const Value& value) {
 
 ObjectPtr subclass(const std::string& name, const Value& base) {
   const auto cls = base.object<TypeObject>();
-  if (!cls) {  // the class statement calls type(base) to make the class, which refuses
-    const auto o = base.get_if<ObjectPtr>();
-    raise("TypeError", "cannot create '" + (o ? (*o)->tp_name() : type_name(base)) + "' instances");
-  }
+  if (!cls) raise("TypeError", "subclass base must be a class, not '" + type_name(base) + "'");
   if (cls->final) {
     raise("TypeError", "type '" + cls->qualified_name() + "' is not an acceptable base type");
   }
-  return std::make_shared<TypeObject>("__main__", name);
+  return std::make_shared<TypeObject>("__main__", name, false, true);
+}
+
+bool UnionObject::equals(const Object& other) const {
+  auto u = dynamic_cast<const UnionObject*>(&other);
+  if (!u || u->members.size() != members.size()) return false;  // members are distinct
+  for (const Value& m : members) {
+    bool found = false;
+    for (const Value& n : u->members) found = found || identical(m, n);
+    if (!found) return false;
+  }
+  return true;
 }
 
 std::string UnionObject::repr() const {
@@ -339,6 +411,8 @@ std::string py_str(const Value& value) {
     case 4:
       return std::get<std::string>(v);
     case 5: {
+      const PrintGuard guard(std::get<ListPtr>(v).get());
+      if (guard.reentered) return "[...]";
       const List list = snapshot(std::get<ListPtr>(v));
       std::string out = "[";
       for (std::size_t i = 0; i < list.size(); ++i) out += (i ? ", " : "") + py_repr(list[i]);
@@ -436,11 +510,12 @@ bool equal(const Value& a, const Value& b) {
   if (auto l = a.get_if<ListPtr>()) {
     const auto& r = std::get<ListPtr>(b.v);
     if (*l == r) return true;
+    const CompareGuard guard;
     const List x = snapshot(*l);
     const List y = snapshot(r);
     if (x.size() != y.size()) return false;
     for (std::size_t i = 0; i < y.size(); ++i) {
-      if (!equal(x[i], y[i])) return false;
+      if (!identical(x[i], y[i]) && !equal(x[i], y[i])) return false;
     }
     return true;
   }

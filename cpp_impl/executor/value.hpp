@@ -106,6 +106,9 @@ struct Object {
   [[nodiscard]] virtual long long length() const;
   /// bool(x) (Python's __bool__, else __len__); the default is true.
   [[nodiscard]] virtual bool truth() { return true; }
+  /// type(x) when the object's class is a class the program made (TypeObject::made), else
+  /// null: type_of() then makes the class from module_name() and type_name().
+  [[nodiscard]] virtual ObjectPtr made_class() const { return nullptr; }
   /// x == y for another object; the default is identity (is()).
   [[nodiscard]] virtual bool equals(const Object& other) const { return is(other); }
   /// x[key]; the default raises TypeError("'T' object is not subscriptable").
@@ -124,13 +127,17 @@ struct Object {
 };
 
 /// A class (type(x), an exception class, threading.Lock, a `subclass` step's class): prints
-/// "<class 'module.name'>", has __name__. `final`: it accepts no subclass.
+/// "<class 'module.name'>", has __name__. `final`: it accepts no subclass. A class of the
+/// library or of Python is one per module and name; a class the program makes (a `subclass`
+/// step's, an `object` step's) is `made`: it is itself only (two such classes of one name
+/// are distinct, as two class statements make two classes).
 struct TypeObject : Object {
-  TypeObject(std::string module, std::string name, bool final = false)
-      : module(std::move(module)), name(std::move(name)), final(final) {}
+  TypeObject(std::string module, std::string name, bool final = false, bool made = false)
+      : module(std::move(module)), name(std::move(name)), final(final), made(made) {}
   std::string module;
   std::string name;
   bool final;
+  bool made;
   [[nodiscard]] std::string type_name() const override { return "type"; }
   [[nodiscard]] std::string module_name() const override { return "builtins"; }
   [[nodiscard]] std::string repr() const override;
@@ -143,9 +150,10 @@ struct TypeObject : Object {
 /// type(value) as a TypeObject.
 [[nodiscard]] ObjectPtr type_of(const Value& value);
 
-/// class NAME(base): pass, in __main__: the new class. Raises TypeError as CPython 3.13's
-/// class statement does for a class that accepts no subclass ("type 'T' is not an
-/// acceptable base type") and for a base that is not a class.
+/// class NAME(base): pass, in __main__: a new class (made, see TypeObject). Raises TypeError
+/// as CPython 3.13's class statement does for a class that accepts no subclass ("type 'T'
+/// is not an acceptable base type"); a base that is not a class is outside the format
+/// (specs/README.md, the subclass step): TypeError("subclass base must be a class, not 'T'").
 [[nodiscard]] ObjectPtr subclass(const std::string& name, const Value& base);
 
 /// types.UnionType, what `A | B` of classes gives from 3.10: str() joins its members (classes
@@ -155,7 +163,12 @@ struct UnionObject : Object {
   List members;
   [[nodiscard]] std::string type_name() const override { return "UnionType"; }
   [[nodiscard]] std::string module_name() const override { return "types"; }
+  /// types.UnionType accepts no subclass.
+  [[nodiscard]] bool type_is_final() const override { return true; }
   [[nodiscard]] std::string repr() const override;
+  /// Unions are == when they have the same members, in any order (Python compares their
+  /// members as sets).
+  [[nodiscard]] bool equals(const Object& other) const override;
 };
 /// Python's `a | b`: the bitwise or of integers (a bool of two bools), the union of classes
 /// and None (a single class when the union has one member); TypeError("unsupported
@@ -224,14 +237,25 @@ class KeyError : public pythreading::Exception {
 
 /// type(x).__name__ of any value ("NoneType", "bool", "int", "float", "str", "list", ...).
 [[nodiscard]] std::string type_name(const Value& value);
-/// Python 3's str(value).
+/// Python 3's str(value). A list or dict met again inside its own text prints as `[...]` or
+/// `{...}`, as Python's reprs do (the containers being printed are kept per thread).
 [[nodiscard]] std::string py_str(const Value& value);
 /// Python 3's repr(value).
 [[nodiscard]] std::string py_repr(const Value& value);
+/// Python's default recursion limit: a call, or a comparison of nested containers, deeper
+/// than this raises RecursionError.
+inline constexpr int kRecursionLimit = 1000;
+/// Whether the calling thread's C++ stack is within a margin of its end (the margin keeps
+/// room for the frames below a step: 128 KiB, or an eighth of a small stack), so that deep
+/// recursion raises RecursionError instead of overflowing.
+[[nodiscard]] bool stack_running_low() noexcept;
 /// Python's truth value (bool(value)).
 [[nodiscard]] bool truthy(const Value& value);
 /// Python's == (numbers compare by value across bool/int/float; lists element-wise; objects
-/// by identity).
+/// by identity, then their equals()). Containers compare identical items as equal, as
+/// Python does; comparisons nested deeper than Python's recursion limit (two distinct lists
+/// that contain themselves) raise RecursionError("maximum recursion depth exceeded in
+/// comparison").
 [[nodiscard]] bool equal(const Value& a, const Value& b);
 /// Python's `is`: identity for objects and lists, equality of singletons/small values
 /// otherwise (None is None, True is True).

@@ -441,6 +441,56 @@ class Format2(unittest.TestCase):
         self.assertEqual((status, o), (0, ["['x', 2] {'k': 4} 1 True 4 True", "f x 2 4", defaults, beyond,
                                            "KeyError"]), err)
 
+    def test_containers_that_contain_themselves_print_with_an_ellipsis(self):
+        functions = {"f": fn([])}
+        main = [step("timer", var="t", interval=0, target="f", kwargs={"a": 1}),
+                step("assign", target="x", value="{[]}"), step("eval", expr="x.append(x)"),
+                step("assign", target="t.kwargs['a']", value="{t.kwargs}"),
+                out("{x} {t.kwargs} {[1, x, t.kwargs]} {repr(x)} {x == x} {x in x}"),
+                step("for", var="k", **{"in": "t.kwargs", "body": [out("key {k}")]}),
+                step("assign", target="y", value="{[]}"), step("eval", expr="y.append(y)"),
+                step("try", body=[out("{x == y}")],
+                     **{"except": [{"types": ["RuntimeError"], "as": "e", "body": [out("{type(e).__name__}")],
+                                    "line": 1}]}),
+                out("{x} after")]
+        status, o, err, _ = run2(main, functions)
+        # Python 2.7 has no RecursionError: it raises RuntimeError; Jython finds the two equal.
+        recursion = "True" if JYTHON else "RecursionError" if V >= (3, 5) else "RuntimeError"
+        self.assertEqual((status, o), (0, ["[[...]] {'a': {...}} [1, [[...]], {'a': {...}}] [[...]] True True",
+                                           "key a", recursion, "[[...]] after"]), err)
+
+    def test_callables_stored_as_attributes_are_values_not_methods(self):
+        main = [step("object", var="o"), step("assign", target="o.L", value="{Lock}"),
+                step("assign", target="o.t", value="{type(1)}"),
+                out("{o.L is Lock} {o.t.__name__} {o.t is type(1)}"), out("{current_thread.is_alive}")]
+        status, o, err, _ = run2(main)
+        self.assertEqual((status, o), (0, ["True int True", "True"]), err)
+
+    def test_subclass_of_a_value_that_is_not_a_class_is_one_clean_error(self):
+        main = [step("assign", target="n", value=1)]
+        for base in ("n", "[n]", "None", "current_thread"):
+            main.append(step("try", body=[step("subclass", var="C", base=base)],
+                             **{"except": [{"types": ["TypeError"], "as": "e", "body": [out("{e}")], "line": 1}]}))
+        main += [step("subclass", var="D", base="type(n)"), out("{D}")]
+        status, o, err, _ = run2(main)
+        thread = "_MainThread"
+        self.assertEqual((status, o), (0, ["subclass base must be a class, not 'int'",
+                                           "subclass base must be a class, not 'list'",
+                                           "subclass base must be a class, not 'NoneType'",
+                                           "subclass base must be a class, not '%s'" % thread,
+                                           "<class '__main__.D'>"]), err)
+
+    def test_subclasses_of_one_name_run_their_own_functions(self):
+        functions = {"r1": fn([out("r1 {type(self).__name__}")], ["self"]),
+                     "r2": fn([out("r2 {type(self).__name__}")], ["self"]),
+                     "i1": fn([out("i1")], ["self"]), "i2": fn([out("i2")], ["self"])}
+        main = [step("thread", var="a", run="r1", **{"class": "Mine"}),
+                step("thread", var="b", run="r2", **{"class": "Mine"}),
+                step("start", var="a"), step("join", var="a"), step("start", var="b"), step("join", var="b"),
+                step("local", var="l", init="i1", **{"class": "L"}), step("local", var="m", init="i2", **{"class": "L"})]
+        status, o, err, _ = run2(main, functions)
+        self.assertEqual((status, o), (0, ["r1 Mine", "r2 Mine", "i1", "i2"]), err)
+
     def test_calling_the_constant_root_timeout_max_calls_a_float(self):
         main = [step("try", body=[step("eval", expr="TIMEOUT_MAX()")],
                      **{"except": [{"types": ["TypeError", "AttributeError"], "as": "e",

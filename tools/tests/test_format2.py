@@ -177,6 +177,10 @@ class Errors(unittest.TestCase):
         self.assertError("  - {set_stderr: none}\n", "main[1].set_stderr", "'None'", "'default'")
         self.assertError("  - {subclass: C}\n", "main[1].base", "required")
         self.assertError("  - {subclass: C, base: '{Lock}'}\n", "main[1].base", "braces")
+        for base in ("'1'", "None", "'[1]'", "'len(Lock)'", "'1 + 1'", "'not Lock'", "'Lock == Lock'"):
+            self.assertError("  - {subclass: C, base: %s}\n" % base, "main[1].base", "must be a class", "never is")
+        self.load(scenario("  - {assign: n, value: 1}\n  - {subclass: C, base: 'type(n)'}\n"
+                           "  - {subclass: D, base: 'C or Lock'}\n  - {subclass: E, base: 'type(n) | None'}\n"))
         self.load(scenario("  - {set_stderr: None}\n  - {set_stderr: default}\n"
                            "  - {subclass: C, base: Lock}\n  - {print: '{C} {Lock | None}'}\n"))
 

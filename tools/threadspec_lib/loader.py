@@ -432,6 +432,8 @@ class _Semantics(object):
             except expr.ExprError as exc:
                 raise self.doc.error(path, "bad expression %r: %s" % (value, exc))
             self.expression(value, tree, path)
+            if step == "subclass" and _never_a_class(tree):
+                raise self.doc.error(path, "a subclass base must be a class (or Lock), and %r never is" % value)
         elif kind in ("seconds", "int", "bool"):
             if isinstance(value, str):
                 self.need(2, path, "an {EXPR} number")
@@ -564,6 +566,18 @@ def _phase(kind, value):
     if kind == "new-var" or (kind == "assign-target" and "." not in value and not _is_item_target(value)):
         return "create"
     return "read"
+
+
+def _never_a_class(tree):
+    """Whether an expression's value is never a class, whatever its variables hold: a
+    literal, a list, a negation, a comparison, arithmetic, a method's result (the format's
+    methods return no class), or a builtin other than type()."""
+    tag = tree[0]
+    if tag in ("const", "list", "not", "neg", "compare", "method"):
+        return True
+    if tag == "binop":
+        return tree[1] in ("+", "-")
+    return tag == "call" and tree[1] in ("len", "str", "repr", "int", "bool")
 
 
 def _is_item_target(target):

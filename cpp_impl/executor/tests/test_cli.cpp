@@ -246,6 +246,26 @@ TEST(Cli, KeyErrorsStrIsTheReprOfItsKey) {
   EXPECT_EQ(r.err.substr(r.err.rfind("KeyError")), "KeyError: 'boom'\n");
 }
 
+TEST(Cli, ForIteratesADictsKeysAndSelfContainingValuesPrint) {
+  const Result r = run(
+      program("[{\"op\": \"timer\", \"var\": \"t\", \"interval\": 0, \"target\": \"f\", "
+              "\"kwargs\": {\"a\": 1, \"b\": 2}, \"line\": 2},"
+              " {\"op\": \"for\", \"var\": \"k\", \"in\": \"t.kwargs\", \"line\": 3, \"body\": ["
+              "{\"op\": \"print\", \"text\": \"{k}={t.kwargs[k]}\", \"file\": \"stdout\", "
+              "\"line\": 4}]},"
+              " {\"op\": \"assign\", \"target\": \"x\", \"value\": \"{[]}\", \"line\": 5},"
+              " {\"op\": \"eval\", \"expr\": \"x.append(x)\", \"line\": 6},"
+              " {\"op\": \"assign\", \"target\": \"t.kwargs['a']\", \"value\": \"{t.kwargs}\", "
+              "\"line\": 7},"
+              " {\"op\": \"print\", \"text\": \"{x} {t.kwargs} {x == x}\", \"file\": \"stdout\", "
+              "\"line\": 8},"
+              " {\"op\": \"assign\", \"target\": \"x[0]\", \"value\": 0, \"line\": 9},"
+              " {\"op\": \"assign\", \"target\": \"t.kwargs['a']\", \"value\": 0, \"line\": 10}]",
+              "{\"f\": {\"params\": [], \"body\": []}}"));
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "a=1\nb=2\n[[...]] {'a': {...}, 'b': 2} True\n");
+}
+
 TEST(Cli, CallingTheConstantRootTimeoutMaxIsCallingAFloat) {
   const Result r = run(
       program("[{\"op\": \"try\", \"line\": 2, \"body\": [{\"op\": \"eval\", \"expr\": "
