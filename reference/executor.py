@@ -900,6 +900,8 @@ class Interpreter(object):
             pass
         except SystemExit as exc:
             code = exc.code if isinstance(exc.code, integer_types) else (0 if exc.code is None else 1)
+            if exc.code is not None and not isinstance(exc.code, integer_types):
+                _write_exit_message(exc.code)
         except BaseException:
             sys.excepthook(*sys.exc_info())
             code = 1
@@ -1108,16 +1110,27 @@ def main():
     except _Return:   # a return step in main ends main (spec 4.3)
         pass
     except SystemExit as exc:
-        # While sys.stderr is None, CPython writes sys.exit's message to the C-level stderr
-        # (written here, it is traced); PyPy and Jython print it on sys.stdout themselves.
         if (exc.code is None or isinstance(exc.code, integer_types) or sys.stderr is not None
                 or platform.python_implementation() != "CPython"):
             raise
-        with OUT.lock:
-            for line in py_str(exc.code).split(u"\n"):
-                OUT.line("stderr", line)
+        _write_exit_message(exc.code)
         return 1
     return 0
+
+
+def _write_exit_message(code):
+    """Writes the message of a SystemExit whose code is neither None nor an integer, as the
+    interpreter does when it ends the program: on sys.stderr; while that is None, CPython
+    writes it to the C-level stderr (written here, so that it is traced), PyPy and Jython
+    print it on sys.stdout."""
+    if sys.stderr is None and platform.python_implementation() == "CPython":
+        with OUT.lock:
+            for line in py_str(code).split(u"\n"):
+                OUT.line("stderr", line)
+    else:
+        stream = sys.stderr if sys.stderr is not None else sys.stdout
+        stream.write(py_str(code) + u"\n")
+        stream.flush()
 
 
 if __name__ == "__main__":

@@ -5,7 +5,6 @@
 // The request is parsed and validated whole before anything runs; a request this executor
 // cannot run is one line "threadspec-executor: error: ..." on stderr and exit status 125.
 // The program's output goes to the real stdout/stderr and, line by line, to the trace.
-#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -34,18 +33,13 @@ constexpr int kExecutorError = 125;
 
 std::unique_ptr<ex::Interpreter> g_interpreter;
 
-/// The exit status of sys.exit(code) for the text of its code: an int is the status (as
-/// CPython truncates it to a C int), None (empty) is 0; anything else is printed, status 1.
-/// The message goes to the process's stderr (fd 2, traced) even while sys.stderr is None, as
-/// CPython 2.7 and 3 write it to the C-level stderr then.
-int exit_status(const std::string& code) {
-  if (code.empty() || code == "None") return 0;
-  errno = 0;
-  char* end = nullptr;
-  const long long n = std::strtoll(code.c_str(), &end, 10);
-  if (*end == '\0' && errno == 0) return static_cast<int>(n);
-  ex::emit_lines(2, code + "\n");
-  return 1;
+/// The exit status of an uncaught SystemExit; its message (if any) goes to the process's
+/// stderr (fd 2, traced) even while sys.stderr is None, as CPython 2.7 and 3 write it to the
+/// C-level stderr then.
+int exit_status(const pt::PythonError& e) {
+  const ex::SystemExitOutcome outcome = ex::system_exit_outcome(e);
+  if (outcome.message) ex::emit_lines(2, *outcome.message + "\n");
+  return outcome.status;
 }
 
 /// The program's main: runs the scenario's main; an uncaught exception is reported as
@@ -57,7 +51,7 @@ int program_main(int, char**) {
     g_interpreter->run_main();
   } catch (const pt::PythonError& e) {
     if (std::string(e.type_name()) == "SystemExit") {
-      status = exit_status(e.what());
+      status = exit_status(e);
     } else {  // reported at once, before the non-daemon threads are joined (spec 8.5)
       const std::string message = e.what();
       const std::string type = e.qualified_type_name();

@@ -142,7 +142,9 @@ void fork_step(Interpreter& in, const Step& s, Locals* locals) {
   } catch (const pt::PythonError& e) {
     const std::string message = e.what();
     if (std::string(e.type_name()) == "SystemExit") {
-      status = message.empty() ? 0 : static_cast<int>(std::strtoll(message.c_str(), nullptr, 10));
+      const SystemExitOutcome outcome = system_exit_outcome(e);
+      if (outcome.message) emit_lines(2, *outcome.message + "\n");
+      status = outcome.status;
     } else {
       write_stderr_report(
           {"Traceback (most recent call last):",
@@ -175,7 +177,7 @@ void raise_step(Interpreter& in, const Step& s, Locals* locals) {
 }
 
 void exit_step(Interpreter& in, const Step& s, Locals* locals) {
-  throw pt::SystemExit(py_str(in.value(s.at("code").value, locals)));
+  throw ProgramExit(in.value(s.at("code").value, locals));
 }
 
 void excepthook_step(Interpreter& in, const Step& s, Locals*) {

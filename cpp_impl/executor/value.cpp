@@ -50,6 +50,23 @@ long long Object::length() const {
 
 KeyError::KeyError(Value k) : pythreading::Exception("KeyError", py_repr(k)), key(std::move(k)) {}
 
+ProgramExit::ProgramExit(Value c)
+    : pythreading::SystemExit(c.is_none() ? "" : py_str(c)), code(std::move(c)) {}
+
+SystemExitOutcome system_exit_outcome(const pythreading::PythonError& e) {
+  const auto* exit = dynamic_cast<const ProgramExit*>(&e);
+  if (!exit) {  // raised by type name: its code is its message, or None without one
+    const std::string message = e.what();
+    if (message.empty()) return {};
+    return {1, message};
+  }
+  if (exit->code.is_none()) return {};
+  if (const bool* b = exit->code.get_if<bool>()) return {*b ? 1 : 0, std::nullopt};
+  if (const long long* n = exit->code.get_if<long long>())
+    return {static_cast<int>(*n), std::nullopt};
+  return {1, py_str(exit->code)};
+}
+
 Value Object::item(const Value&) {
   raise("TypeError", "'" + type_name() + "' object is not subscriptable");
 }

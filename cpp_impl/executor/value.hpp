@@ -230,6 +230,24 @@ class KeyError : public pythreading::Exception {
   Value key;
 };
 
+/// Python's SystemExit(code) as sys.exit(code) raises it: `code` is the argument; what() is
+/// str(code) ("" for None), the exception's str().
+class ProgramExit : public pythreading::SystemExit {
+ public:
+  explicit ProgramExit(Value code);
+  Value code;
+};
+
+/// What Python does with an uncaught SystemExit `e` (a ProgramExit, or one raised by type
+/// name, whose code is its message, or None when it has none): None exits 0 and an int (a
+/// bool too) exits with it, truncated to a C int as CPython does; anything else is written
+/// with its str() on the process's stderr and exits 1. `message` is that text, if any.
+struct SystemExitOutcome {
+  int status = 0;
+  std::optional<std::string> message;
+};
+[[nodiscard]] SystemExitOutcome system_exit_outcome(const pythreading::PythonError& e);
+
 /// Throws pythreading::Exception(type, message): the program raises a Python exception.
 [[noreturn]] void raise(const std::string& type, const std::string& message);
 /// AttributeError("'TYPE' object has no attribute 'NAME'").

@@ -382,5 +382,23 @@ TEST(Expression, NestingIsBounded) {
   EXPECT_NE(parse_error("{" + negs + "1}"), "parsed");
 }
 
+TEST(SystemExit, StatusAndMessageAsPythonEndsAProgram) {
+  const auto outcome = [](const pythreading::PythonError& e) { return system_exit_outcome(e); };
+  EXPECT_EQ(outcome(ProgramExit(Value())).status, 0);
+  EXPECT_FALSE(outcome(ProgramExit(Value())).message);
+  EXPECT_EQ(outcome(ProgramExit(Value(3LL))).status, 3);
+  EXPECT_FALSE(outcome(ProgramExit(Value(3LL))).message);
+  EXPECT_EQ(outcome(ProgramExit(Value(true))).status, 1);
+  EXPECT_EQ(outcome(ProgramExit(Value(false))).status, 0);
+  const auto text = outcome(ProgramExit(Value(std::string("3"))));  // sys.exit("3")
+  EXPECT_EQ(text.status, 1);
+  EXPECT_EQ(text.message, std::optional<std::string>("3"));
+  EXPECT_EQ(outcome(ProgramExit(Value(1.5))).message, std::optional<std::string>("1.5"));
+  EXPECT_EQ(outcome(pythreading::Exception("SystemExit", "")).status, 0);  // raise SystemExit
+  const auto raised = outcome(pythreading::Exception("SystemExit", "7"));  // SystemExit("7")
+  EXPECT_EQ(raised.status, 1);
+  EXPECT_EQ(raised.message, std::optional<std::string>("7"));
+}
+
 }  // namespace
 }  // namespace threadspec::executor
