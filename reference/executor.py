@@ -146,7 +146,10 @@ class LabelMap(object):
     def __init__(self):
         self.lock = threading.Lock()
         self.counters = {}
-        self.foreign = {}   # ident -> label, while a start_new_thread function runs
+        # the label of a start_new_thread thread, per thread: it lasts until the thread's
+        # state is cleared, so the report of an exception escaping its function (written
+        # after the function returned) is labelled too, and a reused ident never inherits it
+        self.foreign = _threadmod._local()
 
     def new(self, var):
         with self.lock:
@@ -161,7 +164,7 @@ class LabelMap(object):
         name = thread.name if thread is not None else None
         if thread is MAIN:
             return name, "main"
-        label = self.foreign.get(ident)
+        label = getattr(self.foreign, "label", None)
         if label is None and thread is not None:
             label = getattr(thread, "_threadspec_label", None)
         return name, label
@@ -674,11 +677,8 @@ class Interpreter(object):
 
         def bootstrap(*args, **kwargs):
             if label is not None:
-                LABELS.foreign[_get_ident()] = label
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                LABELS.foreign.pop(_get_ident(), None)
+                LABELS.foreign.label = label
+            return fn(*args, **kwargs)
         bootstrap.__name__ = str(s["fn"])
         if not PY2:
             bootstrap.__qualname__ = str(s["fn"])

@@ -68,8 +68,6 @@ def expectation_and_output(draw):
         q = rng.choice(pending)
         text, label = q.pop(0)
         full = None if label is None else (label if label == "main" else label + "[0]")
-        if traced and label is not None and rng.random() < 0.2:
-            full = None   # a line the implementation did not trace
         lines.append(Line("stdout", len(lines), text, 0.01 * len(lines), label=full if traced else None,
                           seq=len(lines) if traced and full else None))
         pending = [q for q in pending if q]

@@ -156,8 +156,10 @@ class Ordering(unittest.TestCase):
         # "t" means t[0]; t[1] is another thread
         self.assertTrue(checker.check(e, obs([("a", "t[0]")])).passed)
         self.assertEqual(rules(checker.check(e, obs([("a", "t[1]")]))), ["thread"])
-        # a traced line with no label (the implementation's own line) is not a mismatch
-        self.assertTrue(checker.check(e, obs(["a"])).passed)
+        # in a traced run, a line with no label (untraced, or from a thread no step labelled)
+        # is attributed to no thread: it cannot be t's line, only an item of any thread's
+        self.assertEqual(rules(checker.check(e, obs(["a"]))), ["thread"])
+        self.assertTrue(checker.check({"stdout": ["a"]}, obs(["a"])).passed)
 
     def test_order_across_streams_uses_seq_when_traced(self):
         e = {"stdout": [{"text": "A", "id": "a"}], "stderr": [{"text": "B", "id": "b"}],

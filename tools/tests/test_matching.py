@@ -20,7 +20,7 @@ def brute_force(items, lines, traced):
     cands = []
     for ln in lines:
         cs = [k for k, it in enumerate(items) if it.matches(ln.text)
-              and not (traced and ln.label and it.label and it.label != ln.label)]
+              and not (traced and it.label and it.label != ln.label)]
         if not cs:
             return False
         cands.append(cs)

@@ -203,9 +203,15 @@ def _diagnose(stream, items, lines, matches, traced):
     if traced:
         for ln, ks in zip(lines, by_text):
             labels = [items[k].label for k in ks]
-            if ln.label and labels and all(lab and lab != ln.label for lab in labels):
-                out.append(Violation("thread", "%s: %r was written by %s (%s), expected %s" %
-                                     (ln.where(), limits.clip_text(ln.text), ln.label, ln.thread,
+            if labels and all(lab and lab != ln.label for lab in labels):
+                if ln.label:
+                    writer = "%s (%s)" % (ln.label, ln.thread)
+                elif ln.seq is not None:
+                    writer = "a thread no step labelled (%s)" % ln.thread
+                else:
+                    writer = "no thread the trace names (the line has no trace event)"
+                out.append(Violation("thread", "%s: %r was written by %s, expected %s" %
+                                     (ln.where(), limits.clip_text(ln.text), writer,
                                       " or ".join(sorted(set(labels)))),
                                      expected, seen))
     if out:

@@ -56,14 +56,12 @@ class Matches(object):
         if not traced:
             self.cands = self.by_text
             return
-        # A traced line with a label takes the items of its label and those without one.
+        # In a traced run a line takes the items of its label and those without one; a line
+        # with no label (untraced, or written by a thread no step labelled) only the latter.
         split = {}
         per_label = {}
         self.cands = []
         for ln, c in zip(lines, self.by_text):
-            if ln.label is None:
-                self.cands.append(c)
-                continue
             key = (ln.text, ln.label)
             f = per_label.get(key)
             if f is None:
