@@ -11,7 +11,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tsutil  # noqa: E402
 from tsutil import TempDir  # noqa: E402
-from threadspec_lib import engine, expr, impls, loader, runner  # noqa: E402
+from threadspec_lib import expr, loader  # noqa: E402
 
 HEAD = """\
 id: t/f2
@@ -235,26 +235,8 @@ class Protocol(unittest.TestCase):
                                 "body": [{"op": "collect", "line": 16}]})
 
 
-class Refusal(unittest.TestCase):
+class Refusal(tsutil.FakeExecutorCase):
     """The harness does not run a scenario its executor cannot (spec 8.1)."""
-
-    def setUp(self):
-        self.tmp = TempDir()
-        self.old_env = dict(os.environ)
-
-    def tearDown(self):
-        os.environ.clear()
-        os.environ.update(self.old_env)
-        self.tmp.cleanup()
-
-    def run_on(self, describe, text):
-        os.environ["FAKE_DESCRIBE"] = json.dumps(describe)
-        os.environ["FAKE_REQUESTS"] = self.tmp.join("requests.jsonl")
-        impl = impls.ExecutorImplementation("cpp", [tsutil.executor("fake.py")])
-        impl.describe()
-        sc = loader.load(self.tmp.write("s.yaml", text))
-        with runner.Workdir() as wd:
-            return engine.run_scenario(sc, impl, None, 0.1, 1, wd)
 
     def test_protocol_the_executor_does_not_speak(self):
         r = self.run_on({}, scenario("  - {if: 'True', then: []}\n"))

@@ -11,7 +11,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tsutil  # noqa: E402
 from tsutil import TempDir  # noqa: E402
-from threadspec_lib import engine, impls, loader, runner, vocabulary  # noqa: E402
+from threadspec_lib import loader, vocabulary  # noqa: E402
 
 HEAD = """\
 id: t/p3
@@ -105,27 +105,9 @@ class Protocol3(unittest.TestCase):
         self.assertEqual(protocols, set(vocabulary.load().protocols))
 
 
-class Refusal(unittest.TestCase):
+class Refusal(tsutil.FakeExecutorCase):
     """An executor that speaks protocols 1 and 2 only gets an error verdict for a protocol-3
     scenario: one line naming the scenario, the feature and its line; nothing runs."""
-
-    def setUp(self):
-        self.tmp = TempDir()
-        self.old_env = dict(os.environ)
-
-    def tearDown(self):
-        os.environ.clear()
-        os.environ.update(self.old_env)
-        self.tmp.cleanup()
-
-    def run_on(self, describe, text):
-        os.environ["FAKE_DESCRIBE"] = json.dumps(describe)
-        os.environ["FAKE_REQUESTS"] = self.tmp.join("requests.jsonl")
-        impl = impls.ExecutorImplementation("cpp", [tsutil.executor("fake.py")])
-        impl.describe()
-        sc = loader.load(self.tmp.write("s.yaml", text))
-        with runner.Workdir() as wd:
-            return engine.run_scenario(sc, impl, None, 0.1, 1, wd)
 
     def test_protocol_3_feature_on_a_protocol_2_executor(self):
         every_step = vocabulary.load().step_names()   # listing a step does not make its protocol spoken

@@ -2,12 +2,14 @@
 each test file puts tools/ and tools/tests/ on sys.path, so this works both with
 `python3 -m unittest discover -s tests` (from tools/) and with `-t tools`."""
 
+import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+import unittest
 
 TESTS = os.path.dirname(os.path.abspath(__file__))
 TOOLS = os.path.dirname(TESTS)
@@ -121,3 +123,28 @@ def wait_for_file(path, within=30.0):
 def read_int(path):
     with open(path) as f:
         return int(f.read().strip())
+
+
+class FakeExecutorCase(unittest.TestCase):
+    """Runs scenarios on the fake executor (fixtures/executors/fake.py) describing itself as
+    told: `run_on(describe, scenario_text)` is the scenario's result; the environment and
+    the temporary directory are restored after each test."""
+
+    def setUp(self):
+        self.tmp = TempDir()
+        self.old_env = dict(os.environ)
+
+    def tearDown(self):
+        os.environ.clear()
+        os.environ.update(self.old_env)
+        self.tmp.cleanup()
+
+    def run_on(self, describe, text):
+        os.environ["FAKE_DESCRIBE"] = json.dumps(describe)
+        os.environ["FAKE_REQUESTS"] = self.tmp.join("requests.jsonl")
+        from threadspec_lib import engine, impls, loader, runner  # here: tsutil is stdlib only
+        impl = impls.ExecutorImplementation("cpp", [executor("fake.py")])
+        impl.describe()
+        sc = loader.load(self.tmp.write("s.yaml", text))
+        with runner.Workdir() as wd:
+            return engine.run_scenario(sc, impl, None, 0.1, 1, wd)
