@@ -13,18 +13,8 @@ import tsutil  # noqa: E402
 from tsutil import TempDir  # noqa: E402
 from threadspec_lib import expr, loader  # noqa: E402
 
-HEAD = """\
-id: t/f2
-title: x
-source: {cpython: x}
-functions:
-  worker: {params: [n], body: [{print: "w {n}"}]}
-  hook: {params: [self], body: []}
-main:
-  - {thread: t, target: worker, args: [1]}
-"""
-# line 8: main[0]; the step under test is main[1], on line 9.
-TAIL = "expect:\n  stdout: []\n"
+HEAD = tsutil.step_scenario_head("t/f2")   # the step under test is main[1], on line 9
+TAIL = tsutil.STEP_SCENARIO_TAIL
 
 
 def scenario(step_lines):

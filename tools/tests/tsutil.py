@@ -125,6 +125,20 @@ def read_int(path):
         return int(f.read().strip())
 
 
+
+def step_scenario_head(scenario_id):
+    """A scenario's text up to its first step: a function `worker(n)` printing "w {n}", a
+    method-like `hook(self)`, and main's line 8 making thread t; the next step written after
+    it is main[1], on line 9. Finish it with STEP_SCENARIO_TAIL."""
+    return ("id: %s\ntitle: x\nsource: {cpython: x}\nfunctions:\n"
+            "  worker: {params: [n], body: [{print: \"w {n}\"}]}\n"
+            "  hook: {params: [self], body: []}\n"
+            "main:\n  - {thread: t, target: worker, args: [1]}\n" % scenario_id)
+
+
+STEP_SCENARIO_TAIL = "expect:\n  stdout: []\n"
+
+
 class FakeExecutorCase(unittest.TestCase):
     """Runs scenarios on the fake executor (fixtures/executors/fake.py) describing itself as
     told: `run_on(describe, scenario_text)` is the scenario's result; the environment and
