@@ -33,15 +33,6 @@ constexpr int kExecutorError = 125;
 
 std::unique_ptr<ex::Interpreter> g_interpreter;
 
-/// The exit status of an uncaught SystemExit; its message (if any) goes to the process's
-/// stderr (fd 2, traced) even while sys.stderr is None, as CPython 2.7 and 3 write it to the
-/// C-level stderr then.
-int exit_status(const pt::PythonError& e) {
-  const ex::SystemExitOutcome outcome = ex::system_exit_outcome(e);
-  if (outcome.message) ex::emit_lines(2, *outcome.message + "\n");
-  return outcome.status;
-}
-
 /// The program's main: runs the scenario's main; an uncaught exception is reported as
 /// CPython reports one (a traceback naming the scenario line) with status 1.
 int program_main(int, char**) {
@@ -51,7 +42,7 @@ int program_main(int, char**) {
     g_interpreter->run_main();
   } catch (const pt::PythonError& e) {
     if (std::string(e.type_name()) == "SystemExit") {
-      status = exit_status(e);
+      status = ex::report_system_exit(e);
     } else {  // reported at once, before the non-daemon threads are joined (spec 8.5)
       const std::string message = e.what();
       const std::string type = e.qualified_type_name();

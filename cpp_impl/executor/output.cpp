@@ -9,6 +9,7 @@
 
 #include "pythreading/foreign.hpp"
 #include "pythreading/output.hpp"
+#include "value.hpp"
 
 namespace threadspec::executor {
 
@@ -109,5 +110,11 @@ void set_thread_label(std::optional<std::string> label) { tl_label = std::move(l
 const std::optional<std::string>& thread_label() { return tl_label; }
 void set_current_line(int line) noexcept { tl_line = line; }
 int current_line() noexcept { return tl_line; }
+
+int report_system_exit(const pythreading::PythonError& e) {
+  const SystemExitOutcome outcome = system_exit_outcome(e);
+  if (outcome.message) emit_lines(2, *outcome.message + "\n");
+  return outcome.status;
+}
 
 }  // namespace threadspec::executor

@@ -7,6 +7,8 @@
 #include <optional>
 #include <string>
 
+#include "pythreading/errors.hpp"
+
 namespace threadspec::executor {
 
 /// Opens the trace file for appending (created if missing). Returns false if it cannot be
@@ -17,6 +19,11 @@ bool open_trace(const std::string& path);
 /// and label; a text with newlines is several lines, each traced, written together.
 /// Thread-safe; lines of several threads never tear.
 void emit(int fd, const std::string& text);
+/// Ends the program (main, or a fork child) for an uncaught SystemExit as Python does:
+/// writes its message, if system_exit_outcome gives one, on fd 2 (traced, even while
+/// sys.stderr is None, as CPython 2.7 and 3 write it to the C-level stderr then) and
+/// returns the exit status.
+[[nodiscard]] int report_system_exit(const pythreading::PythonError& e);
 /// Appends the trace's first event, {"kind": "started"}: the program starts now.
 void trace_started();
 /// Emits every line of a text whose lines each end in a newline (an exception report), in

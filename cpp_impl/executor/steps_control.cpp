@@ -142,9 +142,7 @@ void fork_step(Interpreter& in, const Step& s, Locals* locals) {
   } catch (const pt::PythonError& e) {
     const std::string message = e.what();
     if (std::string(e.type_name()) == "SystemExit") {
-      const SystemExitOutcome outcome = system_exit_outcome(e);
-      if (outcome.message) emit_lines(2, *outcome.message + "\n");
-      status = outcome.status;
+      status = report_system_exit(e);
     } else {
       write_stderr_report(
           {"Traceback (most recent call last):",
